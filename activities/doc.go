@@ -1,0 +1,4 @@
+// Package activities holds the side effects OpenIMI's workflows ask for:
+// writing the read model and the audit trail, sending email, looking up the
+// directory. Every activity is idempotent, so that Temporal may retry it.
+package activities
