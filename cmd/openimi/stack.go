@@ -45,7 +45,7 @@ stop everything and remove the data. ` + "`make test`" + ` runs the tests this w
 					log.Error("stop the stack", "err", err)
 				}
 			}()
-			log.Info("stack ready", "took", time.Since(started).Round(time.Millisecond))
+			log.Info("stack ready", "took", time.Since(started).Round(time.Millisecond).String())
 			return runWithEnv(ctx, args, stack.Env())
 		},
 	}

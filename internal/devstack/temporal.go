@@ -109,7 +109,14 @@ func StartTemporal(ctx context.Context, logger *slog.Logger, opts TemporalOption
 		_ = t.Stop(context.Background())
 		return nil, err
 	}
-	logReady(logger, "Temporal", "address", t.Address, "ui", t.UIURL, "db", opts.DBFile)
+	attrs := []any{"address", t.Address}
+	if t.UIURL != "" {
+		attrs = append(attrs, "ui", t.UIURL)
+	}
+	if opts.DBFile != "" {
+		attrs = append(attrs, "db", opts.DBFile)
+	}
+	logReady(logger, "Temporal", attrs...)
 	return t, nil
 }
 

@@ -39,10 +39,14 @@ var components struct {
 	env     map[string]string
 }
 
-// Main runs a package's tests and stops what they started. Call it from
-// TestMain: `func TestMain(m *testing.M) { testenv.Main(m) }`.
-func Main(m *testing.M) {
+// Main runs a package's tests and stops what they started, then runs the
+// package's own cleanups. Call it from TestMain:
+// `func TestMain(m *testing.M) { testenv.Main(m) }`.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
+	for _, c := range cleanups {
+		c()
+	}
 	components.mu.Lock()
 	for _, s := range components.started {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
