@@ -21,13 +21,13 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 		// In-flight activities get this long to finish on Stop.
 		WorkerStopTimeout: 15 * time.Second,
 	})
-	Register(w, acts)
+	RegisterWorkflows(w)
+	w.RegisterActivityWithOptions(acts, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 	return w
 }
 
-// Register adds every workflow and activity to a registry: the worker, or a
-// test environment.
-func Register(r sdkworker.Registry, acts *activities.Activities) {
+// RegisterWorkflows adds every workflow under its published name: to the
+// worker, and to the replayer that checks committed histories still replay.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.SystemCheck, workflow.RegisterOptions{Name: workflows.SystemCheckWorkflowName})
-	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 }
