@@ -3,20 +3,52 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"github.com/openimi/openimi/models"
 )
 
 // maxBodyBytes bounds JSON bodies; attachments get their own limit.
 const maxBodyBytes = 1 << 20
+
+// Settings are the parts of the configuration the handlers use.
+type Settings struct {
+	// PublicURL is the base of links sent by email.
+	PublicURL string
+	// TaskQueue is where the API starts workflows.
+	TaskQueue string
+	// Day is the length of one day in deadline arithmetic.
+	Day time.Duration
+	// SessionTTL is how long a bearer token lasts.
+	SessionTTL time.Duration
+}
 
 // Deps is what the handlers need.
 type Deps struct {
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry
 	Readiness map[string]ReadinessCheck
+	Store     *models.Store
+	Temporal  client.Client
+	Reference ReferenceData
+	Settings  Settings
+}
+
+// handlers holds the dependencies every handler shares.
+type handlers struct {
+	log      *slog.Logger
+	store    *models.Store
+	temporal client.Client
+	ref      ReferenceData
+	settings Settings
+	validate *validator.Validate
 }
 
 // NewRouter builds the HTTP handler of the API process.
@@ -25,6 +57,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("register HTTP metrics: %w", err)
 	}
+	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: deps.Reference, settings: deps.Settings, validate: newValidator()}
 	r := newEngine()
 	r.Use(requestID(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes))
 
@@ -34,6 +67,26 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", openAPIDocument)
+	v1.POST("/auth/login", h.login)
+	v1.POST("/auth/activate", h.activate)
+	v1.POST("/auth/password-reset/request", h.requestPasswordReset)
+	v1.POST("/auth/password-reset", h.resetPassword)
+	v1.POST("/registrations", h.register)
+
+	signedIn := v1.Group("", h.authenticate)
+	signedIn.POST("/auth/logout", h.logout)
+	signedIn.GET("/me", h.me)
+	signedIn.POST("/coordinators", h.createCoordinator)
+	signedIn.POST("/invitations", h.invite)
+	signedIn.GET("/registrations", h.listRegistrations)
+	signedIn.GET("/registrations/:id", h.getRegistration)
+	signedIn.POST("/registrations/:id/approve", h.approveRegistration)
+	signedIn.POST("/registrations/:id/reject", h.rejectRegistration)
+	signedIn.POST("/authorities", h.registerAuthority)
+	signedIn.GET("/authorities/:id", h.getAuthority)
+	signedIn.GET("/authorities/:id/users", h.listUsers)
+	signedIn.POST("/authorities/:id/users", h.createUser)
+	signedIn.PATCH("/authorities/:id/users/:user_id", h.updateUser)
 	return r, nil
 }
 
@@ -57,6 +110,15 @@ func newEngine() *gin.Engine {
 	r.NoRoute(notFound)
 	r.NoMethod(methodNotAllowed)
 	return r
+}
+
+// internalError logs err with the request id and answers 500 without
+// details: the caller quotes the id, the operator finds the cause.
+func (h *handlers) internalError(c *gin.Context, err error) {
+	h.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestIDOf(c), "route", routeOf(c), "err", err)
+	_ = c.Error(err)
+	abortWithError(c, http.StatusInternalServerError, "internal", "an unexpected error occurred; quote the request id to the helpdesk",
+		gin.H{"request_id": requestIDOf(c)})
 }
 
 // slogWriter sends the panic reports of Gin's recovery to the log.

@@ -53,3 +53,7 @@ func (s *Store) EnsureHelpdeskAccount(ctx context.Context, email, passwordHash s
 	}
 	return res.RowsAffected == 1, nil
 }
+
+// lockForUpdate is SELECT ... FOR UPDATE, for read-modify-write in a
+// transaction.
+var lockForUpdate = clause.Locking{Strength: "UPDATE"}

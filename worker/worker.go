@@ -30,4 +30,5 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 // worker, and to the replayer that checks committed histories still replay.
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.SystemCheck, workflow.RegisterOptions{Name: workflows.SystemCheckWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Registration, workflow.RegisterOptions{Name: workflows.RegistrationWorkflowName})
 }

@@ -10,12 +10,12 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/api"
 	"github.com/openimi/openimi/internal/config"
 	"github.com/openimi/openimi/internal/observability"
+	"github.com/openimi/openimi/internal/password"
 	"github.com/openimi/openimi/internal/serve"
 	"github.com/openimi/openimi/models"
 	"github.com/openimi/openimi/worker"
@@ -88,7 +88,19 @@ func (rt *runtime) readiness() map[string]api.ReadinessCheck {
 
 // serveAPI runs the HTTP API until ctx ends.
 func (rt *runtime) serveAPI(ctx context.Context) error {
-	router, err := api.NewRouter(api.Deps{Logger: rt.log, Registry: rt.metrics.Registry, Readiness: rt.readiness()})
+	router, err := api.NewRouter(api.Deps{
+		Logger:    rt.log,
+		Registry:  rt.metrics.Registry,
+		Readiness: rt.readiness(),
+		Store:     rt.store,
+		Temporal:  rt.temporal,
+		Settings: api.Settings{
+			PublicURL:  rt.cfg.PublicURL,
+			TaskQueue:  rt.cfg.TaskQueue,
+			Day:        rt.cfg.Day,
+			SessionTTL: rt.cfg.SessionTTL,
+		},
+	})
 	if err != nil {
 		return err
 	}
@@ -133,11 +145,11 @@ func bootstrapHelpdesk(ctx context.Context, cfg config.Config, store *models.Sto
 		log.Warn("OPENIMI_BOOTSTRAP_PASSWORD is not set: no helpdesk account is created", "email", cfg.BootstrapEmail)
 		return nil
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(cfg.BootstrapPassword), bcrypt.DefaultCost)
+	hash, err := password.Hash(cfg.BootstrapPassword)
 	if err != nil {
-		return fmt.Errorf("hash bootstrap password: %w", err)
+		return fmt.Errorf("OPENIMI_BOOTSTRAP_PASSWORD: %w", err)
 	}
-	created, err := store.EnsureHelpdeskAccount(ctx, cfg.BootstrapEmail, string(hash))
+	created, err := store.EnsureHelpdeskAccount(ctx, cfg.BootstrapEmail, hash)
 	if err != nil {
 		return err
 	}

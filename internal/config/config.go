@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/openimi/openimi/internal/password"
 )
 
 // Config holds every setting of the api, worker, migrate and dev commands.
@@ -34,6 +36,9 @@ type Config struct {
 	// Day is the length of one day in all deadline arithmetic. Demos and
 	// end-to-end tests shorten it so that a 7-day deadline passes in seconds.
 	Day time.Duration `env:"OPENIMI_DAY" envDefault:"24h"`
+
+	// SessionTTL is how long a bearer token from a login lasts.
+	SessionTTL time.Duration `env:"OPENIMI_SESSION_TTL" envDefault:"12h"`
 
 	BootstrapEmail    string `env:"OPENIMI_BOOTSTRAP_EMAIL" envDefault:"helpdesk@openimi.localhost"`
 	BootstrapPassword string `env:"OPENIMI_BOOTSTRAP_PASSWORD"`
@@ -104,11 +109,14 @@ func (c Config) validate() error {
 	if c.Day <= 0 {
 		check("OPENIMI_DAY", errors.New("must be a positive duration such as 24h or 2s"))
 	}
+	if c.SessionTTL < time.Minute {
+		check("OPENIMI_SESSION_TTL", errors.New("must be at least 1m"))
+	}
 	if _, err := mail.ParseAddress(c.BootstrapEmail); err != nil {
 		check("OPENIMI_BOOTSTRAP_EMAIL", fmt.Errorf("not an email address: %w", err))
 	}
-	if c.BootstrapPassword != "" && len(c.BootstrapPassword) < 12 {
-		check("OPENIMI_BOOTSTRAP_PASSWORD", errors.New("must be at least 12 characters"))
+	if c.BootstrapPassword != "" && password.Check(c.BootstrapPassword) != nil {
+		check("OPENIMI_BOOTSTRAP_PASSWORD", password.ErrWeak)
 	}
 	switch c.LogFormat {
 	case "auto", "json", "text":

@@ -1,0 +1,170 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// NormalizeEmail is the form addresses are stored and compared in.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// UserByEmail finds an account by address, in any case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("lower(email) = ?", NormalizeEmail(email)).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("find user by email: %w", err)
+	}
+	return u, nil
+}
+
+// LoginFailures counts the failed logins since a moment, for the address
+// and for the client.
+func (s *Store) LoginFailures(ctx context.Context, email, clientIP string, since time.Time) (byEmail, byClient int64, err error) {
+	row := s.db.WithContext(ctx).Raw(`
+		SELECT
+			count(*) FILTER (WHERE lower(email) = ?),
+			count(*) FILTER (WHERE client_ip = ?)
+		FROM login_attempts
+		WHERE NOT succeeded AND at > ? AND (lower(email) = ? OR client_ip = ?)`,
+		NormalizeEmail(email), clientIP, since, NormalizeEmail(email), clientIP).Row()
+	if err := row.Scan(&byEmail, &byClient); err != nil {
+		return 0, 0, fmt.Errorf("count login failures: %w", err)
+	}
+	return byEmail, byClient, nil
+}
+
+// RecordLogin remembers an attempt, for the rate limits.
+func (s *Store) RecordLogin(ctx context.Context, email, clientIP string, succeeded bool) error {
+	err := s.db.WithContext(ctx).Exec(
+		"INSERT INTO login_attempts (email, client_ip, succeeded) VALUES (?, ?, ?)",
+		NormalizeEmail(email), clientIP, succeeded).Error
+	if err != nil {
+		return fmt.Errorf("record login attempt: %w", err)
+	}
+	return nil
+}
+
+// CreateSession stores a bearer token's hash.
+func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
+	if err := s.db.WithContext(ctx).Create(sess).Error; err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// RevokeSession ends a session; revoking twice is not an error.
+func (s *Store) RevokeSession(ctx context.Context, tokenHash []byte) error {
+	err := s.db.WithContext(ctx).Model(&Session{}).
+		Where("token_hash = ? AND revoked_at IS NULL", tokenHash).
+		Update("revoked_at", gorm.Expr("now()")).Error
+	if err != nil {
+		return fmt.Errorf("revoke session: %w", err)
+	}
+	return nil
+}
+
+// SessionUser is the account behind a live bearer token.
+type SessionUser struct {
+	SessionID uuid.UUID
+	User      User
+	Authority *Authority
+	Roles     []UserRole
+}
+
+// UserBySession resolves a bearer token's hash to its account, when the
+// session is neither expired nor revoked and the account is active.
+func (s *Store) UserBySession(ctx context.Context, tokenHash []byte, now time.Time) (SessionUser, error) {
+	db := s.db.WithContext(ctx)
+	var sess Session
+	err := db.Where("token_hash = ? AND revoked_at IS NULL AND expires_at > ?", tokenHash, now).Take(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return SessionUser{}, ErrNotFound
+	}
+	if err != nil {
+		return SessionUser{}, fmt.Errorf("find session: %w", err)
+	}
+	su, err := s.loadAccount(ctx, sess.UserID)
+	if err != nil {
+		return SessionUser{}, err
+	}
+	if su.User.Status != UserActive {
+		return SessionUser{}, ErrNotFound
+	}
+	su.SessionID = sess.ID
+	return su, nil
+}
+
+func (s *Store) loadAccount(ctx context.Context, userID uuid.UUID) (SessionUser, error) {
+	db := s.db.WithContext(ctx)
+	var su SessionUser
+	if err := db.Take(&su.User, "id = ?", userID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return SessionUser{}, ErrNotFound
+		}
+		return SessionUser{}, fmt.Errorf("load user: %w", err)
+	}
+	if su.User.AuthorityID != nil {
+		var a Authority
+		if err := db.Take(&a, "id = ?", *su.User.AuthorityID).Error; err != nil {
+			return SessionUser{}, fmt.Errorf("load user's authority: %w", err)
+		}
+		su.Authority = &a
+	}
+	if err := db.Where("user_id = ?", userID).Order("role, area_code").Find(&su.Roles).Error; err != nil {
+		return SessionUser{}, fmt.Errorf("load roles: %w", err)
+	}
+	return su, nil
+}
+
+// IssueOneTimeToken stores a single-use link for a user, with what it
+// causes (its mail), in one transaction.
+func (s *Store) IssueOneTimeToken(ctx context.Context, t *OneTimeToken, also Also) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := CreateOneTimeToken(tx, t); err != nil {
+			return err
+		}
+		return also.run(tx)
+	})
+}
+
+// CreateOneTimeToken stores a single-use link's hash, inside the caller's
+// transaction so that the link and what it is for appear together.
+func CreateOneTimeToken(tx *gorm.DB, t *OneTimeToken) error {
+	if err := tx.Create(t).Error; err != nil {
+		return fmt.Errorf("create single-use link: %w", err)
+	}
+	return nil
+}
+
+// ConsumeOneTimeToken marks a single-use link used and runs apply on its
+// user in the same transaction: a link works once, and only if what it does
+// succeeds.
+func (s *Store) ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose TokenPurpose, now time.Time, apply func(tx *gorm.DB, user *User) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var tok OneTimeToken
+		res := tx.Raw(`UPDATE one_time_tokens SET used_at = ?
+			WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
+			RETURNING *`, now, tokenHash, purpose, now).Scan(&tok)
+		if res.Error != nil {
+			return fmt.Errorf("use single-use link: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrTokenInvalid
+		}
+		var u User
+		if err := tx.Clauses(lockForUpdate).Take(&u, "id = ?", tok.UserID).Error; err != nil {
+			return fmt.Errorf("load the link's user: %w", err)
+		}
+		return apply(tx, &u)
+	})
+}
