@@ -67,6 +67,12 @@ func (h *handlers) bindJSON(c *gin.Context, dst any) bool {
 		abortWithError(c, http.StatusBadRequest, "invalid_json", "the body holds more than one JSON value", nil)
 		return false
 	}
+	return h.checkStruct(c, dst)
+}
+
+// checkStruct validates a decoded request against its `binding` tags,
+// answering 422 with every failing field.
+func (h *handlers) checkStruct(c *gin.Context, dst any) bool {
 	if err := h.validate.Struct(dst); err != nil {
 		var verrs validator.ValidationErrors
 		if errors.As(err, &verrs) {

@@ -82,6 +82,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	signedIn.GET("/registrations/:id", h.getRegistration)
 	signedIn.POST("/registrations/:id/approve", h.approveRegistration)
 	signedIn.POST("/registrations/:id/reject", h.rejectRegistration)
+	signedIn.GET("/authorities", h.searchAuthorities)
 	signedIn.POST("/authorities", h.registerAuthority)
 	signedIn.GET("/authorities/:id", h.getAuthority)
 	signedIn.GET("/authorities/:id/users", h.listUsers)
