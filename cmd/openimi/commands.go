@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/openimi/openimi/internal/app"
 	"github.com/openimi/openimi/models"
 )
 
@@ -19,20 +20,20 @@ func apiCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, log, err := loadConfig()
+			cfg, log, err := app.LoadConfig()
 			if err != nil {
 				return err
 			}
 			log.Info("starting api", "config", cfg)
-			rt, err := openRuntime(ctx, cfg, log)
+			sys, err := app.Open(ctx, cfg, log)
 			if err != nil {
 				return err
 			}
-			defer rt.close()
-			if err := bootstrapHelpdesk(ctx, cfg, rt.store, log); err != nil {
+			defer sys.Close()
+			if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 				return err
 			}
-			return rt.serveAPI(ctx)
+			return sys.ServeAPI(ctx)
 		},
 	}
 }
@@ -44,19 +45,19 @@ func workerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, log, err := loadConfig()
+			cfg, log, err := app.LoadConfig()
 			if err != nil {
 				return err
 			}
 			log.Info("starting worker", "config", cfg)
-			rt, err := openRuntime(ctx, cfg, log)
+			sys, err := app.Open(ctx, cfg, log)
 			if err != nil {
 				return err
 			}
-			defer rt.close()
+			defer sys.Close()
 			g, ctx := errgroup.WithContext(ctx)
-			g.Go(func() error { return rt.serveWorkerProbes(ctx) })
-			g.Go(func() error { return rt.runWorker(ctx) })
+			g.Go(func() error { return sys.ServeWorkerProbes(ctx) })
+			g.Go(func() error { return sys.RunWorker(ctx) })
 			return g.Wait()
 		},
 	}
@@ -69,7 +70,7 @@ func migrateCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, log, err := loadConfig()
+			cfg, log, err := app.LoadConfig()
 			if err != nil {
 				return err
 			}
@@ -79,7 +80,7 @@ func migrateCommand() *cobra.Command {
 				return err
 			}
 			defer models.Close(db)
-			return migrate(ctx, models.NewStore(db), log)
+			return app.Migrate(ctx, models.NewStore(db), log)
 		},
 	}
 }

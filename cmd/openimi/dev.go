@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/openimi/openimi/internal/app"
 	"github.com/openimi/openimi/internal/config"
 	"github.com/openimi/openimi/internal/devstack"
 	"github.com/openimi/openimi/internal/serve"
@@ -34,7 +36,7 @@ OPENIMI_DATA_DIR (.data/) between runs; a component whose address is set
 }
 
 func runDev(ctx context.Context) error {
-	cfg, log, err := loadConfig()
+	cfg, log, err := app.LoadConfig()
 	if err != nil {
 		return err
 	}
@@ -61,22 +63,22 @@ func runDev(ctx context.Context) error {
 	}
 	log.Info("starting dev", "config", cfg)
 
-	rt, err := openRuntime(ctx, cfg, log)
+	sys, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	if err := migrate(ctx, rt.store, log); err != nil {
+	defer sys.Close()
+	if err := app.Migrate(ctx, sys.Store, log); err != nil {
 		return err
 	}
-	if err := bootstrapHelpdesk(ctx, cfg, rt.store, log); err != nil {
+	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 		return err
 	}
 	printDevSummary(cfg, stack)
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return rt.serveAPI(gctx) })
-	g.Go(func() error { return rt.runWorker(gctx) })
+	g.Go(func() error { return sys.ServeAPI(gctx) })
+	g.Go(func() error { return sys.RunWorker(gctx) })
 	g.Go(func() error {
 		select {
 		case name := <-stack.Exited():
@@ -85,7 +87,10 @@ func runDev(ctx context.Context) error {
 			return nil
 		}
 	})
-	return ignoreCanceled(g.Wait())
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // startDevStack starts every component the operator did not point

@@ -1,0 +1,184 @@
+// Package app wires OpenIMI's parts into a running system: configuration,
+// database, Temporal client, metrics, the HTTP router and the worker. The
+// openimi command and the end-to-end tests build the system the same way.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/openimi/openimi/activities"
+	"github.com/openimi/openimi/api"
+	"github.com/openimi/openimi/internal/config"
+	"github.com/openimi/openimi/internal/observability"
+	"github.com/openimi/openimi/internal/password"
+	"github.com/openimi/openimi/internal/serve"
+	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/worker"
+)
+
+// LoadConfig reads the environment and builds the logger; a bad setting is
+// returned as the one line the program stops with.
+func LoadConfig() (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(os.Environ())
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	log := observability.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+	return cfg, log, nil
+}
+
+// System is what the api and the worker share: the database, the Temporal
+// client and the metrics registry.
+type System struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Metrics  *observability.Metrics
+	Store    *models.Store
+	Temporal client.Client
+}
+
+// Open connects to the database and Temporal; the caller closes it.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*System, error) {
+	metrics, err := observability.NewMetrics()
+	if err != nil {
+		return nil, err
+	}
+	db, err := models.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	tc, err := client.DialContext(dialCtx, client.Options{
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal")),
+		MetricsHandler: metrics.Temporal,
+	})
+	if err != nil {
+		_ = models.Close(db)
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
+	}
+	return &System{Config: cfg, Log: log, Metrics: metrics, Store: models.NewStore(db), Temporal: tc}, nil
+}
+
+// Close releases the connections.
+func (sys *System) Close() {
+	sys.Temporal.Close()
+	if err := models.Close(sys.Store.DB()); err != nil {
+		sys.Log.Warn("close database", "err", err)
+	}
+	if err := sys.Metrics.Close(); err != nil {
+		sys.Log.Warn("close metrics", "err", err)
+	}
+}
+
+func (sys *System) readiness() map[string]api.ReadinessCheck {
+	return map[string]api.ReadinessCheck{
+		"database": sys.Store.Ping,
+		"temporal": func(ctx context.Context) error {
+			_, err := sys.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		},
+	}
+}
+
+// Router builds the API's HTTP handler.
+func (sys *System) Router() (http.Handler, error) {
+	return api.NewRouter(api.Deps{
+		Logger:    sys.Log,
+		Registry:  sys.Metrics.Registry,
+		Readiness: sys.readiness(),
+		Store:     sys.Store,
+		Temporal:  sys.Temporal,
+		Settings: api.Settings{
+			PublicURL:  sys.Config.PublicURL,
+			TaskQueue:  sys.Config.TaskQueue,
+			Day:        sys.Config.Day,
+			SessionTTL: sys.Config.SessionTTL,
+		},
+	})
+}
+
+// ServeAPI runs the HTTP API until ctx ends.
+func (sys *System) ServeAPI(ctx context.Context) error {
+	router, err := sys.Router()
+	if err != nil {
+		return err
+	}
+	srv := serve.NewServer(sys.Config.HTTPAddr, router)
+	l, err := serve.Listen(ctx, "api", srv)
+	if err != nil {
+		return err
+	}
+	return serve.Run(ctx, sys.Log, "api", srv, l, sys.Config.ShutdownTimeout)
+}
+
+// RunWorker polls the task queue until ctx ends, then drains: activities in
+// flight finish before it returns.
+func (sys *System) RunWorker(ctx context.Context) error {
+	w := worker.New(sys.Temporal, sys.Config.TaskQueue, &activities.Activities{Store: sys.Store})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", sys.Config.TaskQueue, err)
+	}
+	sys.Log.Info("worker polling", "task_queue", sys.Config.TaskQueue, "namespace", sys.Config.TemporalNamespace)
+	<-ctx.Done()
+	sys.Log.Info("worker draining")
+	w.Stop()
+	return nil
+}
+
+// ServeWorkerProbes exposes the worker's health and metrics, for an
+// orchestrator that runs the worker as its own process.
+func (sys *System) ServeWorkerProbes(ctx context.Context) error {
+	router := api.NewProbeRouter(api.Deps{Logger: sys.Log, Registry: sys.Metrics.Registry, Readiness: sys.readiness()})
+	srv := serve.NewServer(sys.Config.WorkerHTTPAddr, router)
+	l, err := serve.Listen(ctx, "worker probes", srv)
+	if err != nil {
+		return err
+	}
+	return serve.Run(ctx, sys.Log, "worker probes", srv, l, sys.Config.ShutdownTimeout)
+}
+
+// BootstrapHelpdesk creates the first helpdesk account when absent, so that
+// a new installation has somebody who can register national coordinators.
+func BootstrapHelpdesk(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) error {
+	if cfg.BootstrapPassword == "" {
+		log.Warn("OPENIMI_BOOTSTRAP_PASSWORD is not set: no helpdesk account is created", "email", cfg.BootstrapEmail)
+		return nil
+	}
+	hash, err := password.Hash(cfg.BootstrapPassword)
+	if err != nil {
+		return fmt.Errorf("OPENIMI_BOOTSTRAP_PASSWORD: %w", err)
+	}
+	created, err := store.EnsureHelpdeskAccount(ctx, cfg.BootstrapEmail, hash)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("helpdesk account created", "email", cfg.BootstrapEmail)
+	}
+	return nil
+}
+
+// Migrate applies pending migrations through the runtime's connection pool.
+func Migrate(ctx context.Context, store *models.Store, log *slog.Logger) error {
+	sqlDB, err := store.DB().DB()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied, err := models.Migrate(ctx, sqlDB, log)
+	if err != nil {
+		return err
+	}
+	log.Info("database schema up to date", "applied_now", len(applied))
+	return nil
+}
