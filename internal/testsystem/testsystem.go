@@ -1,0 +1,194 @@
+// Package testsystem runs the whole of OpenIMI inside a test, as the binary
+// runs it: the API behind a real HTTP server, the worker polling a real
+// Temporal server, a fresh PostgreSQL database, mail to a real SMTP sink.
+// End-to-end tests drive it over HTTP like officials would.
+package testsystem
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openimi/openimi/internal/app"
+	"github.com/openimi/openimi/internal/config"
+	"github.com/openimi/openimi/internal/testenv"
+	"github.com/openimi/openimi/models"
+)
+
+// Options shape the system under test.
+type Options struct {
+	// Day is OPENIMI_DAY: short, so that deadlines pass during the test.
+	Day time.Duration
+}
+
+// System is a running OpenIMI.
+type System struct {
+	URL   string
+	App   *app.System
+	Store *models.Store
+	Mail  testenv.Mail
+	Day   time.Duration
+	// HelpdeskEmail and HelpdeskPassword sign in the bootstrap account.
+	HelpdeskEmail    string
+	HelpdeskPassword string
+}
+
+// Start runs a system for the test and stops it when the test ends.
+func Start(t *testing.T, opts Options) *System {
+	t.Helper()
+	if opts.Day == 0 {
+		opts.Day = 24 * time.Hour
+	}
+	mail := testenv.Mailpit(t)
+	suffix := strings.ToLower(rand.Text()[:10])
+	cfg, err := config.Load([]string{
+		"DATABASE_URL=" + testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS=" + testenv.TemporalAddress(t),
+		"TEMPORAL_TASK_QUEUE=test-" + suffix,
+		"SMTP_URL=" + mail.SMTPURL,
+		"PUBLIC_URL=https://openimi.test",
+		"OPENIMI_DAY=" + opts.Day.String(),
+		"OPENIMI_BOOTSTRAP_EMAIL=helpdesk-" + suffix + "@openimi.test",
+		"OPENIMI_BOOTSTRAP_PASSWORD=helpdesk-password-" + suffix,
+	})
+	if err != nil {
+		t.Fatalf("testsystem: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	log := testenv.Logger(t)
+	sys, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatalf("testsystem: %v", err)
+	}
+	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
+		t.Fatalf("testsystem: %v", err)
+	}
+	router, err := sys.Router()
+	if err != nil {
+		t.Fatalf("testsystem: %v", err)
+	}
+	srv := httptest.NewServer(router)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := sys.RunWorker(ctx); err != nil {
+			t.Errorf("testsystem: worker: %v", err)
+		}
+	})
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		wg.Wait()
+		sys.Close()
+	})
+	return &System{
+		URL: srv.URL, App: sys, Store: sys.Store, Mail: mail, Day: opts.Day,
+		HelpdeskEmail: cfg.BootstrapEmail, HelpdeskPassword: cfg.BootstrapPassword,
+	}
+}
+
+// Response is an answer of the API.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test if it cannot.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("response %d %q is not the JSON expected: %v", r.Status, r.Body, err)
+	}
+}
+
+// Map decodes the body as a JSON object.
+func (r Response) Map(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.JSON(t, &m)
+	return m
+}
+
+// ErrorCode is the code of an error answer, or "".
+func (r Response) ErrorCode() string {
+	var body struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &body)
+	return body.Error.Code
+}
+
+// Do calls the API. body is sent as JSON unless it is a string or []byte,
+// which are sent as they are; token, when set, as a bearer token.
+func (s *System) Do(t testing.TB, method, path, token string, body any) Response {
+	t.Helper()
+	var reader io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		reader = strings.NewReader(b)
+	case []byte:
+		reader = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reader = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, s.URL+path, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reader != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// Login signs in and returns the bearer token, failing the test otherwise.
+func (s *System) Login(t testing.TB, email, pw string) string {
+	t.Helper()
+	resp := s.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": pw})
+	if resp.Status != http.StatusOK {
+		t.Fatalf("login %s: %d %s", email, resp.Status, resp.Body)
+	}
+	var out struct {
+		Token string `json:"token"`
+	}
+	resp.JSON(t, &out)
+	return out.Token
+}
+
+// HelpdeskToken signs in the bootstrap helpdesk account.
+func (s *System) HelpdeskToken(t testing.TB) string {
+	t.Helper()
+	return s.Login(t, s.HelpdeskEmail, s.HelpdeskPassword)
+}
+
+// ActivePassword is the password tests give the accounts they activate.
+const ActivePassword = "correct horse battery staple"
+
