@@ -1,0 +1,119 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/openimi/openimi/internal/testsystem"
+)
+
+func TestLogin_WrongPasswordIs401AndTheRightOneGivesAWorkingToken(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+
+	resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": "wrong password!"})
+	if resp.Status != http.StatusUnauthorized || resp.ErrorCode() != "invalid_credentials" {
+		t.Fatalf("wrong password: %d %s, want 401 invalid_credentials", resp.Status, resp.Body)
+	}
+	resp = sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "nobody@openimi.test", "password": "whatever it is"})
+	if resp.Status != http.StatusUnauthorized || resp.ErrorCode() != "invalid_credentials" {
+		t.Fatalf("unknown account: %d %s, want the same 401 as a wrong password", resp.Status, resp.Body)
+	}
+
+	token := sys.HelpdeskToken(t)
+	me := sys.Do(t, http.MethodGet, "/api/v1/me", token, nil)
+	if me.Status != http.StatusOK {
+		t.Fatalf("GET /me: %d %s", me.Status, me.Body)
+	}
+	if m := me.Map(t); m["email"] != sys.HelpdeskEmail || m["helpdesk"] != true {
+		t.Errorf("GET /me = %v, want the helpdesk account", m)
+	}
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/me", "", nil); resp.Status != http.StatusUnauthorized {
+		t.Errorf("GET /me without a token: %d, want 401", resp.Status)
+	}
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/me", "forged-token", nil); resp.Status != http.StatusUnauthorized || resp.ErrorCode() != "invalid_token" {
+		t.Errorf("GET /me with a forged token: %d %s, want 401 invalid_token", resp.Status, resp.Body)
+	}
+}
+
+func TestLogin_FiveFailuresLockTheAccountWith429EvenForTheRightPassword(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	for i := range 5 {
+		resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": fmt.Sprintf("guess number %d", i)})
+		if resp.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d, want 401", i+1, resp.Status)
+		}
+	}
+	resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": sys.HelpdeskPassword})
+	if resp.Status != http.StatusTooManyRequests || resp.ErrorCode() != "too_many_attempts" {
+		t.Fatalf("sixth attempt: %d %s, want 429", resp.Status, resp.Body)
+	}
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+}
+
+func TestLogin_TwentyFailuresFromOneAddressAreRefusedWith429(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	for i := range 20 {
+		resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": fmt.Sprintf("guess%d@openimi.test", i), "password": "some password"})
+		if resp.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d, want 401", i+1, resp.Status)
+		}
+	}
+	resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": sys.HelpdeskPassword})
+	if resp.Status != http.StatusTooManyRequests {
+		t.Fatalf("after 20 failures from this address: %d, want 429", resp.Status)
+	}
+}
+
+func TestToken_RevokedByLogoutAndExpiredAreRefused(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+
+	token := sys.HelpdeskToken(t)
+	if resp := sys.Do(t, http.MethodPost, "/api/v1/auth/logout", token, nil); resp.Status != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", resp.Status, resp.Body)
+	}
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/me", token, nil); resp.Status != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d, want 401", resp.Status)
+	}
+
+	token = sys.HelpdeskToken(t)
+	if err := sys.Store.DB().Exec("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL").Error; err != nil {
+		t.Fatal(err)
+	}
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/me", token, nil); resp.Status != http.StatusUnauthorized {
+		t.Errorf("expired token: %d, want 401", resp.Status)
+	}
+}
+
+func TestLogin_BadInputIs4xxWithAClearMessage(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		code   string
+	}{
+		{"not JSON", "{email:", http.StatusBadRequest, "invalid_json"},
+		{"empty body", "", http.StatusBadRequest, "invalid_json"},
+		{"unknown field", `{"email":"a@b.eu","password":"x","remember":true}`, http.StatusBadRequest, "invalid_json"},
+		{"missing password", map[string]string{"email": "a@b.eu"}, http.StatusUnprocessableEntity, "validation_failed"},
+		{"not an email", map[string]string{"email": "nope", "password": "x"}, http.StatusUnprocessableEntity, "validation_failed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", tc.body)
+			if resp.Status != tc.status || resp.ErrorCode() != tc.code {
+				t.Errorf("%d %s, want %d %s", resp.Status, resp.Body, tc.status, tc.code)
+			}
+		})
+	}
+	var attempts int64
+	if err := sys.Store.DB().Raw("SELECT count(*) FROM login_attempts").Scan(&attempts).Error; err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 0 {
+		t.Errorf("%d login attempts recorded for requests refused before any check", attempts)
+	}
+}
