@@ -26,7 +26,11 @@ const (
 	maxLoginFailuresClient  = 20
 )
 
-const principalKey = "principal"
+// Keys of what authenticate puts in the request's context.
+const (
+	principalKey = "principal"
+	accountKey   = "account"
+)
 
 // newToken returns a random bearer or link token and the hash stored for it.
 func newToken() (token string, hash []byte) {
@@ -68,6 +72,7 @@ func (h *handlers) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(principalKey, principalOf(su))
+	c.Set(accountKey, su)
 	c.Next()
 }
 
@@ -209,10 +214,6 @@ func meOf(su models.SessionUser) meView {
 }
 
 func (h *handlers) me(c *gin.Context) {
-	su, err := h.store.UserBySession(c.Request.Context(), hashToken(bearerToken(c)), time.Now())
-	if err != nil {
-		h.internalError(c, err)
-		return
-	}
+	su, _ := c.MustGet(accountKey).(models.SessionUser)
 	c.JSON(http.StatusOK, meOf(su))
 }
