@@ -168,3 +168,12 @@ func (s *Store) ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpo
 		return apply(tx, &u)
 	})
 }
+
+// AuthorityOfUser is the authority a user acts for; nil for the helpdesk.
+func (s *Store) AuthorityOfUser(ctx context.Context, userID uuid.UUID) (*uuid.UUID, error) {
+	var u User
+	if err := s.db.WithContext(ctx).Select("authority_id").Take(&u, "id = ?", userID).Error; err != nil {
+		return nil, fmt.Errorf("find user %s: %w", userID, err)
+	}
+	return u.AuthorityID, nil
+}

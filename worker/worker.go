@@ -31,4 +31,5 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.SystemCheck, workflow.RegisterOptions{Name: workflows.SystemCheckWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.Registration, workflow.RegisterOptions{Name: workflows.RegistrationWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.InformationRequest, workflow.RegisterOptions{Name: workflows.RequestWorkflowName})
 }

@@ -1,0 +1,420 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/openimi/openimi/activities"
+)
+
+// RequestStatusQuery answers the request's current status without an
+// update.
+const RequestStatusQuery = "status"
+
+// request is the workflow's memory: its input and what happened since.
+type request struct {
+	in RequestInput
+	p  RequestProgress
+	// busy is set while an action's activity runs: another action arriving
+	// meanwhile is refused, so that of two conflicting actions one wins.
+	busy bool
+	// version changes with every transition; the deadline loop watches it.
+	version int
+	// runEvents counts the events of this run, for ContinueAsNewAfter.
+	runEvents int
+}
+
+// InformationRequest drives one sent request through acceptance, reply,
+// closure, and the blocking and deletion of its personal data.
+func InformationRequest(ctx workflow.Context, in RequestInput) error {
+	r := &request{in: in}
+	if in.Resume != nil {
+		r.p = *in.Resume
+	} else {
+		r.p = RequestProgress{
+			State:               AwaitingAcceptance,
+			RespondingAuthority: in.RespondingAuthority,
+			AcceptanceClockFrom: in.SentAt,
+			ReplyDueDays:        in.NeededByDays,
+			ReplyDueSetAt:       in.SentAt,
+		}
+	}
+	if err := r.setup(ctx); err != nil {
+		return err
+	}
+	return r.run(ctx)
+}
+
+func (r *request) setup(ctx workflow.Context) error {
+	for _, a := range Actions() {
+		err := workflow.SetUpdateHandlerWithOptions(ctx, string(a),
+			func(ctx workflow.Context, cmd RequestCommand) (RequestStatus, error) { return r.apply(ctx, a, cmd) },
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, cmd RequestCommand) error { return r.validate(ctx, a, cmd) }},
+		)
+		if err != nil {
+			return fmt.Errorf("register %s: %w", a, err)
+		}
+	}
+	return workflow.SetQueryHandler(ctx, RequestStatusQuery, func() (RequestStatus, error) { return r.status(), nil })
+}
+
+func (r *request) status() RequestStatus {
+	return RequestStatus{
+		State: r.p.State, RespondingAuthority: r.p.RespondingAuthority, AssignedHandler: r.p.AssignedHandler,
+		ReplyDueDays: r.p.ReplyDueDays, ProposedDueDays: r.p.ProposedDueDays, Event: r.p.Events,
+	}
+}
+
+func refuse(errType, format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), errType)
+}
+
+// validate refuses an action that the state or the caller's part in the
+// request does not allow, before it enters the workflow's history.
+func (r *request) validate(ctx workflow.Context, a Action, cmd RequestCommand) error {
+	rule, _ := ruleOf(a)
+	if r.busy {
+		return refuse(ErrTypeBusy, "another action on this request is being recorded; try again")
+	}
+	if !slices.Contains(rule.states, r.p.State) {
+		allowed := allowedIn(r.p.State)
+		if len(allowed) == 0 {
+			return refuse(ErrTypeWrongState, "the request is %s: no action is possible any more", r.p.State)
+		}
+		return refuse(ErrTypeWrongState, "the request is %s: %s is not possible; possible now: %s", r.p.State, a, strings.Join(allowed, ", "))
+	}
+	side, ok := r.sideOf(cmd.Actor)
+	if !ok || (rule.side != "" && side != rule.side) {
+		return refuse(ErrTypeNotAllowed, "%s is for the %s authority of this request", a, ruleSide(rule))
+	}
+	if rule.allocator && !cmd.Actor.Allocator {
+		return refuse(ErrTypeNotAllowed, "%s needs the allocator role in this area", a)
+	}
+	if !rule.allocator && !cmd.Actor.Handler {
+		return refuse(ErrTypeNotAllowed, "%s needs the request handler role in this area", a)
+	}
+	return r.validatePayload(ctx, a, side, cmd)
+}
+
+func ruleSide(r rule) string {
+	if r.side == "" {
+		return "requesting or responding"
+	}
+	return string(r.side)
+}
+
+func (r *request) sideOf(actor RequestActor) (Side, bool) {
+	switch actor.AuthorityID {
+	case r.in.RequestingAuthority:
+		return Requesting, true
+	case r.p.RespondingAuthority:
+		return Responding, true
+	}
+	return "", false
+}
+
+func (r *request) validatePayload(ctx workflow.Context, a Action, side Side, cmd RequestCommand) error {
+	today := r.daysSinceSent(workflow.Now(ctx))
+	switch a {
+	case ActAccept:
+		if cmd.ProposedDueDays != 0 && cmd.ProposedDueDays <= today {
+			return refuse(ErrTypeInvalidAction, "a proposed reply date must lie in the future")
+		}
+	case ActProposeDeadline:
+		if cmd.ProposedDueDays <= today {
+			return refuse(ErrTypeInvalidAction, "a proposed reply date must lie in the future")
+		}
+	case ActAgreeDeadline:
+		if r.p.ProposedDueDays == 0 || r.p.ProposedBy == side {
+			return refuse(ErrTypeWrongState, "there is no reply date proposed by the other side to agree to")
+		}
+	case ActForward:
+		if cmd.ForwardTo == uuid.Nil || cmd.ForwardTo == r.p.RespondingAuthority || cmd.ForwardTo == r.in.RequestingAuthority {
+			return refuse(ErrTypeInvalidAction, "forward needs another authority to forward to")
+		}
+		if cmd.ForwardToCountry != r.in.RespondingCountry {
+			return refuse(ErrTypeInvalidAction, "a request is forwarded only within the responding country (%s)", r.in.RespondingCountry)
+		}
+	case ActAssign:
+		if cmd.Handler == uuid.Nil {
+			return refuse(ErrTypeInvalidAction, "assign needs the handler to assign")
+		}
+	case ActAnswer:
+		if len(cmd.Answers) == 0 {
+			return refuse(ErrTypeInvalidAction, "an answer needs at least one answered question")
+		}
+	case ActRequestClarification, ActClarify, ActMessage, ActRefer:
+		if strings.TrimSpace(cmd.Text) == "" {
+			return refuse(ErrTypeInvalidAction, "%s needs a text", a)
+		}
+	case ActClose:
+		for _, rating := range []int{cmd.TimelinessRating, cmd.EffortRating} {
+			if rating < 0 || rating > 5 {
+				return refuse(ErrTypeInvalidAction, "ratings go from 1 to 5")
+			}
+		}
+	}
+	return nil
+}
+
+// daysSinceSent counts the whole days of Day since the request was sent.
+func (r *request) daysSinceSent(now time.Time) int {
+	return int(now.Sub(r.in.SentAt) / r.in.Day)
+}
+
+// apply records an action and returns once it is visible in the read model.
+func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (RequestStatus, error) {
+	r.busy = true
+	defer func() { r.busy = false }()
+	now := workflow.Now(ctx)
+	next := r.p
+	next.Fired = slices.Clone(r.p.Fired)
+	switch a {
+	case ActAccept:
+		next.State = Accepted
+		if cmd.ProposedDueDays != 0 && cmd.ProposedDueDays != next.ReplyDueDays {
+			next.ProposedDueDays, next.ProposedBy = cmd.ProposedDueDays, Responding
+		}
+	case ActForward:
+		next.State = AwaitingAcceptance
+		next.RespondingAuthority = cmd.ForwardTo
+		next.AssignedHandler = uuid.Nil
+		next.AcceptanceClockFrom = now
+		next.ProposedDueDays, next.ProposedBy = 0, ""
+	case ActAssign:
+		next.AssignedHandler = cmd.Handler
+	case ActAnswer:
+		next.State, next.Answered = Answered, true
+	case ActRequestClarification:
+		next.State = ClarificationRequested
+	case ActClarify:
+		next.State = Answered
+	case ActClose:
+		next.State, next.ClosedAt = Closed, now
+	case ActWithdraw:
+		next.State, next.ClosedAt = Withdrawn, now
+	case ActRefer:
+		next.State = Referred
+	case ActProposeDeadline:
+		next.ProposedDueDays, next.ProposedBy = cmd.ProposedDueDays, Responding
+	case ActAgreeDeadline:
+		next.ReplyDueDays, next.ReplyDueSetAt = next.ProposedDueDays, now
+		next.ProposedDueDays, next.ProposedBy = 0, ""
+		next.Overdue = false
+	}
+	next.Events++
+	ev := activities.RequestEvent{
+		RequestID: r.in.RequestID,
+		Key:       r.in.RequestID.String() + "/e" + strconv.Itoa(next.Events),
+		Kind:      string(a),
+		At:        now,
+		ActorUser: cmd.Actor.UserID,
+		Command:   toActivityCommand(cmd),
+		After:     r.snapshot(next),
+	}
+	var a2 *activities.Activities
+	if err := workflow.ExecuteActivity(activityContext(ctx), a2.RecordRequestEvent, ev).Get(ctx, nil); err != nil {
+		return RequestStatus{}, fmt.Errorf("record %s: %w", a, err)
+	}
+	r.p = next
+	r.version++
+	r.runEvents++
+	return r.status(), nil
+}
+
+func toActivityCommand(cmd RequestCommand) activities.RequestEventCommand {
+	out := activities.RequestEventCommand{
+		ProposedDueDays: cmd.ProposedDueDays, ForwardTo: cmd.ForwardTo, Handler: cmd.Handler,
+		Text: cmd.Text, TextLang: cmd.TextLang, TimelinessRating: cmd.TimelinessRating, EffortRating: cmd.EffortRating,
+	}
+	for _, ans := range cmd.Answers {
+		out.Answers = append(out.Answers, activities.QuestionAnswer{Question: ans.Question, Value: ans.Value, Personal: ans.Personal})
+	}
+	return out
+}
+
+// snapshot is the read model's view of the request after an event.
+func (r *request) snapshot(p RequestProgress) activities.RequestSnapshot {
+	s := activities.RequestSnapshot{
+		State:               string(p.State),
+		RespondingAuthority: p.RespondingAuthority,
+		AssignedHandler:     p.AssignedHandler,
+		ReplyDue:            r.in.SentAt.Add(time.Duration(p.ReplyDueDays) * r.in.Day),
+		ReplyDueDays:        p.ReplyDueDays,
+		ProposedDueDays:     p.ProposedDueDays,
+		AcceptanceClockFrom: p.AcceptanceClockFrom,
+		Overdue:             p.Overdue,
+		EscalatedAt:         p.EscalatedAt,
+		ClosedAt:            p.ClosedAt,
+		PersonalBlocked:     p.PersonalBlocked,
+		PersonalDeleted:     p.PersonalDeleted,
+	}
+	return s
+}
+
+// deadline is a moment at which the workflow acts on its own.
+type deadline struct {
+	key  string
+	kind activities.DeadlineKind
+	at   time.Time
+	// days is the day number or offset the deadline is named by.
+	days int
+}
+
+func (r *request) days(n int) time.Duration { return time.Duration(n) * r.in.Day }
+
+// pending lists the deadlines still ahead in the current state, earliest
+// first. Keys name the deadline with its anchor, so a forward or a new
+// reply date yields new deadlines and one already fired never fires again.
+func (r *request) pending() []deadline {
+	var out []deadline
+	add := func(kind activities.DeadlineKind, anchor time.Time, days int, at time.Time) {
+		key := fmt.Sprintf("%s/%d@%d", kind, days, anchor.UnixNano())
+		if !slices.Contains(r.p.Fired, key) {
+			out = append(out, deadline{key: key, kind: kind, at: at, days: days})
+		}
+	}
+	d := r.in.Deadlines
+	switch {
+	case r.p.State == AwaitingAcceptance:
+		from := r.p.AcceptanceClockFrom
+		for _, day := range d.AcceptanceReminderDays {
+			add(activities.AcceptanceReminder, from, day, from.Add(r.days(day)))
+		}
+		add(activities.AcceptanceEscalation, from, d.AcceptanceEscalateDay, from.Add(r.days(d.AcceptanceEscalateDay)))
+	case r.p.State == Accepted:
+		due := r.in.SentAt.Add(r.days(r.p.ReplyDueDays))
+		for _, before := range d.ReplyReminderDaysBefore {
+			at := due.Add(-r.days(before))
+			// A reminder whose moment had passed when the date was set
+			// would arrive late and say nothing new.
+			if !at.Before(r.p.ReplyDueSetAt) {
+				add(activities.ReplyReminder, due, before, at)
+			}
+		}
+		add(activities.ReplyOverdue, due, 1, due.Add(r.days(1)))
+		add(activities.ReplyEscalation, due, d.ReplyEscalateDaysAfter, due.Add(r.days(d.ReplyEscalateDaysAfter)))
+		add(activities.ReplyEscalationBoth, due, d.ReplyEscalateBothAfter, due.Add(r.days(d.ReplyEscalateBothAfter)))
+	case !r.p.State.Open():
+		add(activities.PersonalDataBlocked, r.p.ClosedAt, d.BlockAfterMonths, r.p.ClosedAt.Add(r.days(d.BlockAfterMonths*daysPerMonth)))
+		add(activities.PersonalDataDeleted, r.p.ClosedAt, d.DeleteAfterMonths, r.p.ClosedAt.Add(r.days(d.DeleteAfterMonths*daysPerMonth)))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
+}
+
+func (r *request) run(ctx workflow.Context) error {
+	if r.in.Resume == nil {
+		if err := r.record(ctx, "sent", r.in.SentBy, r.p); err != nil {
+			return err
+		}
+	}
+	for {
+		if r.p.PersonalDeleted {
+			// Nothing is left to guard; the request stays readable in its
+			// read model, without personal data.
+			return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+		}
+		longRun := r.in.ContinueAsNewAfter > 0 && r.runEvents >= r.in.ContinueAsNewAfter
+		if (longRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) && !r.busy && workflow.AllHandlersFinished(ctx) {
+			in := r.in
+			progress := r.p
+			in.Resume = &progress
+			return workflow.NewContinueAsNewError(ctx, InformationRequest, in)
+		}
+		seen := r.version
+		changed := func() bool { return r.version != seen }
+		next := r.pending()
+		if len(next) == 0 {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return err
+			}
+			continue
+		}
+		wait := next[0].at.Sub(workflow.Now(ctx))
+		if wait > 0 {
+			moved, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+			if err != nil {
+				return err
+			}
+			if moved {
+				continue
+			}
+		}
+		// An action may have begun while the timer ran: let it finish, then
+		// look again, since it may make this deadline moot.
+		if err := workflow.Await(ctx, func() bool { return !r.busy }); err != nil {
+			return err
+		}
+		if changed() {
+			continue
+		}
+		if err := r.fire(ctx, next[0]); err != nil {
+			return err
+		}
+	}
+}
+
+// fire acts on a deadline: records it, and changes the progress it marks.
+func (r *request) fire(ctx workflow.Context, d deadline) error {
+	r.busy = true
+	defer func() { r.busy = false }()
+	next := r.p
+	next.Fired = append(slices.Clone(r.p.Fired), d.key)
+	now := workflow.Now(ctx)
+	switch d.kind {
+	case activities.ReplyOverdue:
+		next.Overdue = true
+	case activities.AcceptanceEscalation, activities.ReplyEscalation, activities.ReplyEscalationBoth:
+		next.EscalatedAt = now
+	case activities.PersonalDataBlocked:
+		next.PersonalBlocked = true
+	case activities.PersonalDataDeleted:
+		next.PersonalBlocked, next.PersonalDeleted = true, true
+	}
+	next.Events++
+	ev := activities.RequestEvent{
+		RequestID: r.in.RequestID,
+		Key:       r.in.RequestID.String() + "/" + d.key,
+		Kind:      string(d.kind),
+		At:        now,
+		Days:      d.days,
+		After:     r.snapshot(next),
+	}
+	var a *activities.Activities
+	if err := workflow.ExecuteActivity(activityContext(ctx), a.RecordRequestEvent, ev).Get(ctx, nil); err != nil {
+		return fmt.Errorf("record %s: %w", d.kind, err)
+	}
+	r.p = next
+	r.version++
+	r.runEvents++
+	return nil
+}
+
+// record writes an event that is neither an action nor a deadline.
+func (r *request) record(ctx workflow.Context, kind string, actor uuid.UUID, p RequestProgress) error {
+	p.Events++
+	ev := activities.RequestEvent{
+		RequestID: r.in.RequestID,
+		Key:       r.in.RequestID.String() + "/" + kind,
+		Kind:      kind,
+		At:        workflow.Now(ctx),
+		ActorUser: actor,
+		After:     r.snapshot(p),
+	}
+	var a *activities.Activities
+	if err := workflow.ExecuteActivity(activityContext(ctx), a.RecordRequestEvent, ev).Get(ctx, nil); err != nil {
+		return fmt.Errorf("record %s: %w", kind, err)
+	}
+	r.p = p
+	r.runEvents++
+	return nil
+}
