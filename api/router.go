@@ -7,6 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/openimi/openimi/internal/catalog"
 )
 
 // maxBodyBytes bounds JSON bodies; attachments get their own limit.
@@ -17,6 +19,10 @@ type Deps struct {
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry
 	Readiness map[string]ReadinessCheck
+	// Catalog is the reference data served from memory. When nil, the
+	// router loads the data built into the binary, so that tests and
+	// callers with no reason to choose need not.
+	Catalog *catalog.Catalog
 }
 
 // NewRouter builds the HTTP handler of the API process.
@@ -24,6 +30,12 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	metrics, err := newHTTPMetrics(deps.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("register HTTP metrics: %w", err)
+	}
+	cat := deps.Catalog
+	if cat == nil {
+		if cat, err = catalog.Load(); err != nil {
+			return nil, err
+		}
 	}
 	r := newEngine()
 	r.Use(requestID(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes))
@@ -34,6 +46,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", openAPIDocument)
+	referenceHandlers{catalog: cat}.register(v1)
 	return r, nil
 }
 
