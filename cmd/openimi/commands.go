@@ -74,12 +74,16 @@ func migrateCommand() *cobra.Command {
 				return err
 			}
 			log.Info("starting migrate", "config", cfg)
+			cat, err := loadCatalog(log)
+			if err != nil {
+				return err
+			}
 			db, err := models.Open(ctx, cfg.DatabaseURL, log)
 			if err != nil {
 				return err
 			}
 			defer models.Close(db)
-			return migrate(ctx, models.NewStore(db), log)
+			return migrate(ctx, models.NewStore(db), cat, log)
 		},
 	}
 }

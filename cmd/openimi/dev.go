@@ -66,7 +66,7 @@ func runDev(ctx context.Context) error {
 		return err
 	}
 	defer rt.close()
-	if err := migrate(ctx, rt.store, log); err != nil {
+	if err := migrate(ctx, rt.store, rt.catalog, log); err != nil {
 		return err
 	}
 	if err := bootstrapHelpdesk(ctx, cfg, rt.store, log); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/api"
+	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/internal/config"
 	"github.com/openimi/openimi/internal/observability"
 	"github.com/openimi/openimi/internal/serve"
@@ -32,17 +33,24 @@ func loadConfig() (config.Config, *slog.Logger, error) {
 	return cfg, log, nil
 }
 
-// runtime is what the api and the worker share: the database, the Temporal
-// client and the metrics registry.
+// runtime is what the api and the worker share: the reference data, the
+// database, the Temporal client and the metrics registry.
 type runtime struct {
 	cfg      config.Config
 	log      *slog.Logger
+	catalog  *catalog.Catalog
 	metrics  *observability.Metrics
 	store    *models.Store
 	temporal client.Client
 }
 
 func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*runtime, error) {
+	// Invalid reference data is a broken build: stop before connecting to
+	// anything, with the list of what is wrong.
+	cat, err := loadCatalog(log)
+	if err != nil {
+		return nil, err
+	}
 	metrics, err := observability.NewMetrics()
 	if err != nil {
 		return nil, err
@@ -63,7 +71,7 @@ func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*run
 		_ = models.Close(db)
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
 	}
-	return &runtime{cfg: cfg, log: log, metrics: metrics, store: models.NewStore(db), temporal: tc}, nil
+	return &runtime{cfg: cfg, log: log, catalog: cat, metrics: metrics, store: models.NewStore(db), temporal: tc}, nil
 }
 
 func (rt *runtime) close() {
@@ -88,7 +96,7 @@ func (rt *runtime) readiness() map[string]api.ReadinessCheck {
 
 // serveAPI runs the HTTP API until ctx ends.
 func (rt *runtime) serveAPI(ctx context.Context) error {
-	router, err := api.NewRouter(api.Deps{Logger: rt.log, Registry: rt.metrics.Registry, Readiness: rt.readiness()})
+	router, err := api.NewRouter(api.Deps{Logger: rt.log, Registry: rt.metrics.Registry, Readiness: rt.readiness(), Catalog: rt.catalog})
 	if err != nil {
 		return err
 	}
@@ -147,8 +155,20 @@ func bootstrapHelpdesk(ctx context.Context, cfg config.Config, store *models.Sto
 	return nil
 }
 
-// migrate applies pending migrations through the runtime's connection pool.
-func migrate(ctx context.Context, store *models.Store, log *slog.Logger) error {
+// loadCatalog parses and validates the reference data built into the binary.
+func loadCatalog(log *slog.Logger) (*catalog.Catalog, error) {
+	cat, err := catalog.Load()
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("reference data loaded", "areas", len(cat.Areas()), "countries", len(cat.Countries()), "digest", cat.Digest())
+	return cat, nil
+}
+
+// migrate applies pending migrations through the runtime's connection pool,
+// then copies the reference data into the database, so that every release
+// leaves the tables matching the files it was built with.
+func migrate(ctx context.Context, store *models.Store, cat *catalog.Catalog, log *slog.Logger) error {
 	sqlDB, err := store.DB().DB()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -158,6 +178,11 @@ func migrate(ctx context.Context, store *models.Store, log *slog.Logger) error {
 		return err
 	}
 	log.Info("database schema up to date", "applied_now", len(applied))
+	changes, err := store.SyncCatalog(ctx, cat)
+	if err != nil {
+		return err
+	}
+	log.Info("reference data up to date", "digest", cat.Digest(), "rows_written", changes.Written, "rows_retired", changes.Retired)
 	return nil
 }
 
