@@ -167,7 +167,9 @@ type Source struct {
 }
 
 // Catalog is validated reference data with lookups. It is never modified
-// after New returns, so it may be shared between goroutines.
+// after New returns, so it may be shared between goroutines. The values it
+// returns share their maps and inner slices with it: read them, do not
+// change them.
 type Catalog struct {
 	languages []Language
 	countries []Country
