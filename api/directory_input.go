@@ -4,19 +4,55 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/models"
 )
 
-// ReferenceData is what the directory's handlers check input against: the
+// referenceData is what the directory's handlers check input against: the
 // countries, languages, areas and competences of the reference data.
-type ReferenceData interface {
-	HasCountry(code string) bool
-	HasLanguage(code string) bool
-	HasArea(code string) bool
-	HasCompetence(area, code string) bool
-	// CompetenceSearchText is every label and keyword of a competence, in
-	// every language, for the search index.
-	CompetenceSearchText(area, code string) string
+type referenceData struct{ cat *catalog.Catalog }
+
+func (r referenceData) HasCountry(code string) bool {
+	_, ok := r.cat.Country(code)
+	return ok
+}
+
+func (r referenceData) HasLanguage(code string) bool {
+	_, ok := r.cat.Language(code)
+	return ok
+}
+
+func (r referenceData) HasArea(code string) bool {
+	_, ok := r.cat.Area(code)
+	return ok
+}
+
+func (r referenceData) competence(area, code string) (catalog.Competence, bool) {
+	a, ok := r.cat.Area(area)
+	if !ok {
+		return catalog.Competence{}, false
+	}
+	for _, c := range a.Competences {
+		if c.Code == code {
+			return c, true
+		}
+	}
+	return catalog.Competence{}, false
+}
+
+func (r referenceData) HasCompetence(area, code string) bool {
+	_, ok := r.competence(area, code)
+	return ok
+}
+
+// CompetenceSearchText is every label and keyword of a competence, in
+// every language, for the search index.
+func (r referenceData) CompetenceSearchText(area, code string) string {
+	c, ok := r.competence(area, code)
+	if !ok {
+		return ""
+	}
+	return strings.Join(c.SearchTerms(), " ")
 }
 
 type addressInput struct {
@@ -54,7 +90,7 @@ type newUserInput struct {
 
 // checkReferences reports the fields that name reference data that does
 // not exist; validation tags cannot know the reference data.
-func checkAuthorityReferences(ref ReferenceData, in authorityInput, prefix string) []FieldError {
+func checkAuthorityReferences(ref referenceData, in authorityInput, prefix string) []FieldError {
 	var errs []FieldError
 	bad := func(field, rule, value string) {
 		errs = append(errs, FieldError{Field: prefix + field, Rule: rule, Param: value})
@@ -98,7 +134,7 @@ func checkAuthorityReferences(ref ReferenceData, in authorityInput, prefix strin
 // authorityModel turns validated input into the record, with the text the
 // search index holds: names and descriptions as written, competences in
 // every language.
-func authorityModel(ref ReferenceData, in authorityInput, kind models.AuthorityKind, status models.AuthorityStatus) *models.Authority {
+func authorityModel(ref referenceData, in authorityInput, kind models.AuthorityKind, status models.AuthorityStatus) *models.Authority {
 	a := &models.Authority{
 		Kind: kind, CountryCode: in.Country, Region: strings.TrimSpace(in.Region), Level: in.Level,
 		OfficialName: strings.TrimSpace(in.OfficialName), OfficialNameLang: in.OfficialNameLang,

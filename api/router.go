@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/models"
 )
 
@@ -37,8 +38,11 @@ type Deps struct {
 	Readiness map[string]ReadinessCheck
 	Store     *models.Store
 	Temporal  client.Client
-	Reference ReferenceData
-	Settings  Settings
+	// Catalog is the reference data served from memory. When nil, the
+	// router loads the data built into the binary, so that tests and
+	// callers with no reason to choose need not.
+	Catalog  *catalog.Catalog
+	Settings Settings
 }
 
 // handlers holds the dependencies every handler shares.
@@ -46,7 +50,7 @@ type handlers struct {
 	log      *slog.Logger
 	store    *models.Store
 	temporal client.Client
-	ref      ReferenceData
+	ref      referenceData
 	settings Settings
 	validate *validator.Validate
 }
@@ -57,7 +61,13 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("register HTTP metrics: %w", err)
 	}
-	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: deps.Reference, settings: deps.Settings, validate: newValidator()}
+	cat := deps.Catalog
+	if cat == nil {
+		if cat, err = catalog.Load(); err != nil {
+			return nil, err
+		}
+	}
+	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: referenceData{cat}, settings: deps.Settings, validate: newValidator()}
 	r := newEngine()
 	r.Use(requestID(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes))
 
@@ -67,6 +77,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", openAPIDocument)
+	referenceHandlers{catalog: cat}.register(v1)
 	v1.POST("/auth/login", h.login)
 	v1.POST("/auth/activate", h.activate)
 	v1.POST("/auth/password-reset/request", h.requestPasswordReset)

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/internal/policy"
 	"github.com/openimi/openimi/models"
 )
@@ -32,18 +33,22 @@ func localize(t models.Translations, lang string) *localized {
 	return &localized{Text: t[first], Lang: first, Fallback: true}
 }
 
-// language is the language the caller reads: ?lang= when it names a
-// supported one, else the signed-in official's, else English.
+// language is the language the caller reads: ?lang=, else the
+// Accept-Language header, else the signed-in official's own, else English.
 func (h *handlers) language(c *gin.Context) string {
-	if lang := c.Query("lang"); lang != "" && h.ref.HasLanguage(lang) {
-		return lang
-	}
-	if v, ok := c.Get(principalKey); ok {
-		if p, ok := v.(policy.Principal); ok && p.Language != "" {
-			return p.Language
+	explicit, header := c.Query("lang"), c.GetHeader("Accept-Language")
+	if explicit == "" && header == "" {
+		if v, ok := c.Get(principalKey); ok {
+			if p, ok := v.(policy.Principal); ok && h.ref.HasLanguage(p.Language) {
+				return p.Language
+			}
 		}
 	}
-	return "en"
+	lang, err := h.ref.cat.Negotiate(explicit, header)
+	if err != nil {
+		return catalog.English
+	}
+	return lang
 }
 
 type areaView struct {

@@ -75,12 +75,16 @@ func migrateCommand() *cobra.Command {
 				return err
 			}
 			log.Info("starting migrate", "config", cfg)
+			cat, err := app.LoadCatalog(log)
+			if err != nil {
+				return err
+			}
 			db, err := models.Open(ctx, cfg.DatabaseURL, log)
 			if err != nil {
 				return err
 			}
 			defer models.Close(db)
-			return app.Migrate(ctx, models.NewStore(db), log)
+			return app.Migrate(ctx, models.NewStore(db), cat, log)
 		},
 	}
 }

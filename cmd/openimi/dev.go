@@ -68,7 +68,7 @@ func runDev(ctx context.Context) error {
 		return err
 	}
 	defer sys.Close()
-	if err := app.Migrate(ctx, sys.Store, log); err != nil {
+	if err := app.Migrate(ctx, sys.Store, sys.Catalog, log); err != nil {
 		return err
 	}
 	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -185,12 +186,13 @@ func TestAPIAndWorker_RunASystemCheckEndToEnd(t *testing.T) {
 	}
 
 	out, err := run(t, env, "migrate")
-	if err != nil || strings.Contains(out, `"applied_now":0`) {
-		t.Fatalf("first migrate: %v, want migrations applied:\n%s", err, out)
+	if err != nil || strings.Contains(out, `"applied_now":0`) || !strings.Contains(out, `"reference data up to date"`) ||
+		strings.Contains(out, `"rows_written":0`) {
+		t.Fatalf("first migrate: %v, want migrations applied and reference data written:\n%s", err, out)
 	}
 	out, err = run(t, env, "migrate")
-	if err != nil || !strings.Contains(out, `"applied_now":0`) {
-		t.Fatalf("second migrate: %v, want nothing applied:\n%s", err, out)
+	if err != nil || !strings.Contains(out, `"applied_now":0`) || !strings.Contains(out, `"rows_written":0,"rows_retired":0`) {
+		t.Fatalf("second migrate: %v, want nothing applied and the reference data untouched:\n%s", err, out)
 	}
 
 	apiProc := start(t, env, "api")
@@ -207,6 +209,16 @@ func TestAPIAndWorker_RunASystemCheckEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	if resp.Header.Get("X-Request-ID") != "e2e-trace-0001" {
 		t.Errorf("response request id %q, want the caller's", resp.Header.Get("X-Request-ID"))
+	}
+
+	resp, err = http.Get("http://" + apiAddr + "/api/v1/areas/services?lang=de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Dienstleistungserbringer") {
+		t.Errorf("GET /api/v1/areas/services?lang=de: %d %.200s, want the German question set", resp.StatusCode, body)
 	}
 
 	tc, err := client.Dial(client.Options{HostPort: testenv.TemporalAddress(t)})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/api"
+	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/internal/config"
 	"github.com/openimi/openimi/internal/observability"
 	"github.com/openimi/openimi/internal/password"
@@ -35,11 +36,12 @@ func LoadConfig() (config.Config, *slog.Logger, error) {
 	return cfg, log, nil
 }
 
-// System is what the api and the worker share: the database, the Temporal
-// client and the metrics registry.
+// System is what the api and the worker share: the reference data, the
+// database, the Temporal client and the metrics registry.
 type System struct {
 	Config   config.Config
 	Log      *slog.Logger
+	Catalog  *catalog.Catalog
 	Metrics  *observability.Metrics
 	Store    *models.Store
 	Temporal client.Client
@@ -47,6 +49,12 @@ type System struct {
 
 // Open connects to the database and Temporal; the caller closes it.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*System, error) {
+	// Invalid reference data is a broken build: stop before connecting to
+	// anything, with the list of what is wrong.
+	cat, err := LoadCatalog(log)
+	if err != nil {
+		return nil, err
+	}
 	metrics, err := observability.NewMetrics()
 	if err != nil {
 		return nil, err
@@ -67,7 +75,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*System, er
 		_ = models.Close(db)
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
 	}
-	return &System{Config: cfg, Log: log, Metrics: metrics, Store: models.NewStore(db), Temporal: tc}, nil
+	return &System{Config: cfg, Log: log, Catalog: cat, Metrics: metrics, Store: models.NewStore(db), Temporal: tc}, nil
 }
 
 // Close releases the connections.
@@ -99,6 +107,7 @@ func (sys *System) Router() (http.Handler, error) {
 		Readiness: sys.readiness(),
 		Store:     sys.Store,
 		Temporal:  sys.Temporal,
+		Catalog:   sys.Catalog,
 		Settings: api.Settings{
 			PublicURL:  sys.Config.PublicURL,
 			TaskQueue:  sys.Config.TaskQueue,
@@ -169,8 +178,20 @@ func BootstrapHelpdesk(ctx context.Context, cfg config.Config, store *models.Sto
 	return nil
 }
 
-// Migrate applies pending migrations through the runtime's connection pool.
-func Migrate(ctx context.Context, store *models.Store, log *slog.Logger) error {
+// LoadCatalog parses and validates the reference data built into the binary.
+func LoadCatalog(log *slog.Logger) (*catalog.Catalog, error) {
+	cat, err := catalog.Load()
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("reference data loaded", "areas", len(cat.Areas()), "countries", len(cat.Countries()), "digest", cat.Digest())
+	return cat, nil
+}
+
+// Migrate applies pending migrations through the given connection pool,
+// then copies the reference data into the database, so that every release
+// leaves the tables matching the files it was built with.
+func Migrate(ctx context.Context, store *models.Store, cat *catalog.Catalog, log *slog.Logger) error {
 	sqlDB, err := store.DB().DB()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -180,5 +201,10 @@ func Migrate(ctx context.Context, store *models.Store, log *slog.Logger) error {
 		return err
 	}
 	log.Info("database schema up to date", "applied_now", len(applied))
+	changes, err := store.SyncCatalog(ctx, cat)
+	if err != nil {
+		return err
+	}
+	log.Info("reference data up to date", "digest", cat.Digest(), "rows_written", changes.Written, "rows_retired", changes.Retired)
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
+	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/internal/devstack"
 	"github.com/openimi/openimi/models"
 )
@@ -188,9 +189,11 @@ func Database(t testing.TB) *gorm.DB {
 	return db
 }
 
-// ensureTemplate builds, once per set of migrations, a database that fresh
-// test databases are copied from: copying is far faster than migrating each.
-// An advisory lock keeps packages tested in parallel from building it twice.
+// ensureTemplate builds, once per set of migrations and reference data, a
+// database that fresh test databases are copied from: copying is far faster
+// than migrating each. It holds what `openimi migrate` leaves: the schema and
+// the reference data. An advisory lock keeps packages tested in parallel
+// from building it twice.
 func ensureTemplate(ctx context.Context, t testing.TB, conn *pgx.Conn, serverURL string) (string, error) {
 	digest, err := migrationsDigest()
 	if err != nil {
@@ -230,12 +233,12 @@ func ensureTemplate(ctx context.Context, t testing.TB, conn *pgx.Conn, serverURL
 	if err != nil {
 		return "", fmt.Errorf("template connection: %w", err)
 	}
-	_, migrateErr := models.Migrate(ctx, sqlDB, Logger(t))
+	buildErr := migrateAndSync(ctx, t, db)
 	if err := sqlDB.Close(); err != nil {
 		return "", fmt.Errorf("close template connection: %w", err)
 	}
-	if migrateErr != nil {
-		return "", migrateErr
+	if buildErr != nil {
+		return "", buildErr
 	}
 	if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s",
 		pgx.Identifier{building}.Sanitize(), pgx.Identifier{name}.Sanitize())); err != nil {
@@ -244,22 +247,49 @@ func ensureTemplate(ctx context.Context, t testing.TB, conn *pgx.Conn, serverURL
 	return name, nil
 }
 
+func migrateAndSync(ctx context.Context, t testing.TB, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("template connection: %w", err)
+	}
+	if _, err := models.Migrate(ctx, sqlDB, Logger(t)); err != nil {
+		return err
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	_, err = models.NewStore(db).SyncCatalog(ctx, cat)
+	return err
+}
+
+// migrationsDigest names the template after everything it is built from:
+// the migrations and the reference-data files, so that a changed question
+// builds a new template rather than serving the old text.
 func migrationsDigest() (string, error) {
 	h := sha256.New()
-	err := fs.WalkDir(models.MigrationFS(), ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(models.MigrationFS(), path)
+	for _, source := range []struct {
+		prefix string
+		files  fs.FS
+	}{
+		{"migrations/", models.MigrationFS()},
+		{"catalog/", catalog.Files()},
+	} {
+		err := fs.WalkDir(source.files, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(source.files, path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s%s\x00%d\x00", source.prefix, path, len(b))
+			h.Write(b)
+			return nil
+		})
 		if err != nil {
-			return err
+			return "", fmt.Errorf("read %s: %w", source.prefix, err)
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
-		h.Write(b)
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("read migrations: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
