@@ -142,22 +142,24 @@ func authorityModel(ref referenceData, in authorityInput, kind models.AuthorityK
 		Street: in.Address.Street, PostalCode: in.Address.PostalCode, City: in.Address.City,
 		FunctionalMailbox: models.NormalizeEmail(in.FunctionalMailbox), Phone: in.Phone, Status: status,
 	}
-	words := []string{a.OfficialName, a.City, a.Region}
+	names := []string{a.OfficialName, a.City, a.Region}
 	for _, lang := range sortedMapKeys(in.Designation) {
-		words = append(words, in.Designation[lang])
+		names = append(names, in.Designation[lang])
 	}
+	var details []string
 	for _, lang := range sortedMapKeys(in.Description) {
-		words = append(words, in.Description[lang])
+		details = append(details, in.Description[lang])
 	}
 	for _, area := range in.Areas {
 		comps := append([]string(nil), area.Competences...)
 		sort.Strings(comps)
 		a.Areas = append(a.Areas, models.AuthorityArea{AreaCode: area.Area, Competences: comps})
 		for _, c := range comps {
-			words = append(words, ref.CompetenceSearchText(area.Area, c))
+			details = append(details, ref.CompetenceSearchText(area.Area, c))
 		}
 	}
-	a.SearchText = strings.Join(words, " ")
+	a.SearchText = strings.Join(names, " ")
+	a.SearchDetails = strings.Join(details, " ")
 	return a
 }
 

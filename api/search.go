@@ -24,8 +24,8 @@ type searchQuery struct {
 	Level      string `form:"level" binding:"omitempty,oneof=national regional local"`
 	Region     string `form:"region" binding:"max=100"`
 	Lang       string `form:"lang" binding:"omitempty,len=2,lowercase"`
-	Page       int    `form:"page" binding:"omitempty,min=1"`
-	PageSize   int    `form:"page_size" binding:"omitempty,min=1,max=100"`
+	Page       *int   `form:"page" binding:"omitempty,min=1"`
+	PageSize   *int   `form:"page_size" binding:"omitempty,min=1,max=100"`
 }
 
 type searchResult struct {
@@ -53,14 +53,15 @@ func (h *handlers) searchAuthorities(c *gin.Context) {
 	if !h.bindQuery(c, &q) {
 		return
 	}
-	if q.Page == 0 {
-		q.Page = 1
+	page, pageSize := 1, defaultPageSize
+	if q.Page != nil {
+		page = *q.Page
 	}
-	if q.PageSize == 0 {
-		q.PageSize = defaultPageSize
+	if q.PageSize != nil {
+		pageSize = *q.PageSize
 	}
 	var errs []FieldError
-	if q.Page*q.PageSize > maxSearchDepth {
+	if page*pageSize > maxSearchDepth {
 		errs = append(errs, FieldError{Field: "page", Rule: "max_depth", Param: itoa(maxSearchDepth) + " results"})
 	}
 	if q.Country != "" && !h.ref.HasCountry(q.Country) {
@@ -78,14 +79,14 @@ func (h *handlers) searchAuthorities(c *gin.Context) {
 	}
 	found, total, err := h.store.SearchAuthorities(c.Request.Context(), models.AuthoritySearch{
 		Words: q.Q, Country: q.Country, Area: q.Area, Competence: q.Competence,
-		Level: models.Level(q.Level), Region: q.Region, Page: q.Page, PageSize: q.PageSize,
+		Level: models.Level(q.Level), Region: q.Region, Page: page, PageSize: pageSize,
 	})
 	if err != nil {
 		h.internalError(c, err)
 		return
 	}
 	lang := h.language(c)
-	out := searchResult{Items: make([]authorityView, 0, len(found)), Page: q.Page, PageSize: q.PageSize, Total: total, Lang: lang}
+	out := searchResult{Items: make([]authorityView, 0, len(found)), Page: page, PageSize: pageSize, Total: total, Lang: lang}
 	for _, a := range found {
 		out.Items = append(out.Items, authorityViewOf(a, lang))
 	}

@@ -28,13 +28,17 @@ func createAuthority(tx *gorm.DB, a *Authority) error {
 			return fmt.Errorf("record areas of %q: %w", a.OfficialName, err)
 		}
 	}
-	return writeSearchDocument(tx, a.ID, a.SearchText)
+	return writeSearchDocument(tx, a.ID, a.SearchText, a.SearchDetails)
 }
 
 // writeSearchDocument stores the authority's words without accents, so that
-// "medecin" finds "médecin" and the reverse.
-func writeSearchDocument(tx *gorm.DB, id uuid.UUID, text string) error {
-	err := tx.Exec("UPDATE authorities SET search_document = to_tsvector('simple', unaccent(?)) WHERE id = ?", text, id).Error
+// "medecin" finds "médecin" and the reverse; its own names weigh more than
+// the words of its competences, so an authority named for what is sought
+// ranks first.
+func writeSearchDocument(tx *gorm.DB, id uuid.UUID, names, details string) error {
+	err := tx.Exec(`UPDATE authorities SET search_document =
+		setweight(to_tsvector('simple', unaccent(?)), 'A') || setweight(to_tsvector('simple', unaccent(?)), 'C')
+		WHERE id = ?`, names, details, id).Error
 	if err != nil {
 		return fmt.Errorf("index authority for search: %w", err)
 	}

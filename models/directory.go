@@ -61,13 +61,15 @@ type Authority struct {
 	Status            AuthorityStatus
 	ScopeArea         string
 	StatusReason      string
-	// SearchText is what search matches, in every language: names,
-	// designations, descriptions and competence labels. It is written into
-	// the search_document column and never read back.
-	SearchText string          `gorm:"-"`
-	Areas      []AuthorityArea `gorm:"foreignKey:AuthorityID"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// SearchText is what search matches first: names and designations in
+	// every language. SearchDetails matches too, with less weight:
+	// descriptions and the labels and keywords of competences. Both are
+	// written into the search_document column and never read back.
+	SearchText    string          `gorm:"-"`
+	SearchDetails string          `gorm:"-"`
+	Areas         []AuthorityArea `gorm:"foreignKey:AuthorityID"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // AuthorityArea is a legislative area an authority works in, with its

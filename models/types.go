@@ -31,3 +31,6 @@ func (a StringArray) Value() (driver.Value, error) {
 	}
 	return []string(a), nil
 }
+
+// GormDataType names the column type for GORM's schema parser.
+func (StringArray) GormDataType() string { return "text[]" }
