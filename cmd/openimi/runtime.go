@@ -15,6 +15,7 @@ import (
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/api"
 	"github.com/openimi/openimi/internal/config"
+	"github.com/openimi/openimi/internal/mail"
 	"github.com/openimi/openimi/internal/observability"
 	"github.com/openimi/openimi/internal/serve"
 	"github.com/openimi/openimi/models"
@@ -100,18 +101,52 @@ func (rt *runtime) serveAPI(ctx context.Context) error {
 	return serve.Run(ctx, rt.log, "api", srv, l, rt.cfg.ShutdownTimeout)
 }
 
-// runWorker polls the task queue until ctx ends, then drains: activities in
-// flight finish before it returns.
+// runWorker polls the task queue and delivers the mail outbox until ctx
+// ends, then drains: activities and mails in flight finish before it
+// returns.
 func (rt *runtime) runWorker(ctx context.Context) error {
+	mailer, sender, err := rt.newMailDispatcher()
+	if err != nil {
+		return err
+	}
+	defer sender.Close()
 	w := worker.New(rt.temporal, rt.cfg.TaskQueue, &activities.Activities{Store: rt.store})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", rt.cfg.TaskQueue, err)
 	}
 	rt.log.Info("worker polling", "task_queue", rt.cfg.TaskQueue, "namespace", rt.cfg.TemporalNamespace)
+	mailDone := make(chan error, 1)
+	go func() { mailDone <- mailer.Run(ctx) }()
 	<-ctx.Done()
 	rt.log.Info("worker draining")
 	w.Stop()
-	return nil
+	return <-mailDone
+}
+
+// newMailDispatcher builds the outbox's dispatcher and the SMTP sender it
+// delivers through; a bad SMTP_URL stops the worker at start.
+func (rt *runtime) newMailDispatcher() (*mail.Dispatcher, *mail.SMTPSender, error) {
+	smtpCfg, err := mail.ParseSMTPURL(rt.cfg.SMTPURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	templates, err := mail.LoadTemplates()
+	if err != nil {
+		return nil, nil, err
+	}
+	sender := mail.NewSMTPSender(smtpCfg)
+	d, err := mail.NewDispatcher(rt.store, templates, sender, mail.DispatcherOptions{
+		From:        rt.cfg.MailFrom,
+		PublicURL:   rt.cfg.PublicURL,
+		Concurrency: sender.MaxConnections(),
+		Logger:      rt.log,
+		Registerer:  rt.metrics.Registry,
+	})
+	if err != nil {
+		sender.Close()
+		return nil, nil, err
+	}
+	return d, sender, nil
 }
 
 // serveWorkerProbes exposes the worker's health and metrics, for an

@@ -45,11 +45,13 @@ type DispatcherOptions struct {
 	// repeated by another dispatcher.
 	Lease time.Duration
 	// MaxAttempts bounds the attempts at a mail that keeps failing
-	// transiently (12); then it is marked failed.
+	// transiently (24); then it is marked failed.
 	MaxAttempts int
 	// RetryBase and RetryMax shape the backoff between attempts: doubling
 	// from RetryBase (30s) up to RetryMax (1h), with jitter. With the
-	// defaults a mail is given up after about seven hours.
+	// defaults a mail is given up after 9 to 17 hours of failures. While
+	// the relay is down, only the mails in flight when that is found out
+	// spend an attempt; the rest of the batch goes back untried.
 	RetryBase time.Duration
 	RetryMax  time.Duration
 
@@ -72,7 +74,7 @@ func (o DispatcherOptions) withDefaults() DispatcherOptions {
 		o.Lease = 5 * time.Minute
 	}
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 12
+		o.MaxAttempts = 24
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = 30 * time.Second
