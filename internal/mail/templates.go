@@ -293,9 +293,10 @@ func formatDate(lang, iso string) (string, error) {
 		}
 		return fmt.Sprintf("%d %s %d", day, months[month], year), nil
 	case "pl":
-		// The genitive: "do dnia 2 marca 2026 r."
+		// The genitive: "do dnia 2 marca 2026". Without the customary
+		// "r.", whose period would double at the end of a sentence.
 		months := [...]string{"stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października", "listopada", "grudnia"}
-		return fmt.Sprintf("%d %s %d r.", day, months[month], year), nil
+		return fmt.Sprintf("%d %s %d", day, months[month], year), nil
 	default:
 		return d.Format("2 January 2006"), nil
 	}

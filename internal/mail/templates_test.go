@@ -85,6 +85,9 @@ func TestTemplates_EveryKindRendersInEveryLanguage(t *testing.T) {
 					}
 				}
 			}
+			if strings.Contains(r.Text, "..") || strings.Contains(r.Text, " .") || strings.Contains(r.Text, ",,") {
+				t.Errorf("%s %s: doubled punctuation in\n%s", lang, kind, r.Text)
+			}
 			if r.Subject == "" || strings.ContainsAny(r.Subject, "\r\n") {
 				t.Errorf("%s %s: subject %q is not one line", lang, kind, r.Subject)
 			}
@@ -181,7 +184,7 @@ func TestTemplates_DatesReadAsEachLanguageWritesThem(t *testing.T) {
 		"fr": "au plus tard le 1er février 2026",
 		"es": "a más tardar el 1 de febrero de 2026",
 		"it": "entro il giorno 1º febbraio 2026",
-		"pl": "do dnia 1 lutego 2026 r.",
+		"pl": "do dnia 1 lutego 2026.",
 	}
 	for lang, phrase := range want {
 		r, err := tpl.Render(mail.RequestAccepted, lang, data, sampleLink)
