@@ -13,11 +13,13 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/api"
 	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/internal/config"
+	"github.com/openimi/openimi/internal/mail"
 	"github.com/openimi/openimi/internal/observability"
 	"github.com/openimi/openimi/internal/password"
 	"github.com/openimi/openimi/internal/serve"
@@ -131,18 +133,73 @@ func (sys *System) ServeAPI(ctx context.Context) error {
 	return serve.Run(ctx, sys.Log, "api", srv, l, sys.Config.ShutdownTimeout)
 }
 
-// RunWorker polls the task queue until ctx ends, then drains: activities in
-// flight finish before it returns.
+// RunWorker polls the task queue and delivers the mail outbox until ctx
+// ends, then drains: activities and mails in flight finish before it
+// returns.
 func (sys *System) RunWorker(ctx context.Context) error {
-	w := worker.New(sys.Temporal, sys.Config.TaskQueue, &activities.Activities{Store: sys.Store})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker on task queue %s: %w", sys.Config.TaskQueue, err)
+	mailer, sender, err := sys.newMailDispatcher()
+	if err != nil {
+		return err
+	}
+	defer sender.Close()
+	w, err := sys.startWorker(ctx)
+	if err != nil {
+		return err
 	}
 	sys.Log.Info("worker polling", "task_queue", sys.Config.TaskQueue, "namespace", sys.Config.TemporalNamespace)
+	mailDone := make(chan error, 1)
+	go func() { mailDone <- mailer.Run(ctx) }()
 	<-ctx.Done()
 	sys.Log.Info("worker draining")
 	w.Stop()
-	return nil
+	return <-mailDone
+}
+
+// startWorker starts polling, retrying for a while: a Temporal frontend
+// that is slow to answer at start (a server restarting, a loaded machine)
+// is no reason for the worker to give up and be restarted from scratch.
+func (sys *System) startWorker(ctx context.Context) (sdkworker.Worker, error) {
+	const attempts = 5
+	var err error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		w := worker.New(sys.Temporal, sys.Config.TaskQueue, &activities.Activities{Store: sys.Store})
+		if err = w.Start(); err == nil {
+			return w, nil
+		}
+		sys.Log.Warn("worker could not start; retrying", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt) * time.Second):
+		}
+	}
+	return nil, fmt.Errorf("start worker on task queue %s: %w", sys.Config.TaskQueue, err)
+}
+
+// newMailDispatcher builds the outbox's dispatcher and the SMTP sender it
+// delivers through; a bad SMTP_URL stops the worker at start.
+func (sys *System) newMailDispatcher() (*mail.Dispatcher, *mail.SMTPSender, error) {
+	smtpCfg, err := mail.ParseSMTPURL(sys.Config.SMTPURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	templates, err := mail.LoadTemplates()
+	if err != nil {
+		return nil, nil, err
+	}
+	sender := mail.NewSMTPSender(smtpCfg)
+	d, err := mail.NewDispatcher(sys.Store, templates, sender, mail.DispatcherOptions{
+		From:        sys.Config.MailFrom,
+		PublicURL:   sys.Config.PublicURL,
+		Concurrency: sender.MaxConnections(),
+		Logger:      sys.Log,
+		Registerer:  sys.Metrics.Registry,
+	})
+	if err != nil {
+		sender.Close()
+		return nil, nil, err
+	}
+	return d, sender, nil
 }
 
 // ServeWorkerProbes exposes the worker's health and metrics, for an
