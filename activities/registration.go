@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
+	"github.com/openimi/openimi/internal/mail"
 	"github.com/openimi/openimi/models"
 )
 
@@ -31,16 +32,42 @@ type RegistrationNoticeInput struct {
 	At             time.Time
 }
 
-// RegistrationNotice records a step on the registration's timeline: once,
-// whatever the retries.
+// RegistrationNotice records a step on the registration's timeline and
+// tells the coordinators who must act: those of the authority's scope when
+// it is submitted or overdue for a decision, the national coordinator when
+// it is escalated. Once, whatever the retries.
 func (a *Activities) RegistrationNotice(ctx context.Context, in RegistrationNoticeInput) error {
+	reg, err := a.Store.Registration(ctx, in.RegistrationID)
+	if err != nil {
+		return fmt.Errorf("registration notice: %w", err)
+	}
+	var areas []string
+	for _, area := range reg.Authority.Areas {
+		areas = append(areas, area.AreaCode)
+	}
+	coordinators, err := a.Store.CoordinatorRecipients(ctx, reg.Authority.CountryCode, reg.Authority.Region, areas, in.Kind == RegistrationEscalated)
+	if err != nil {
+		return err
+	}
+	kind := map[RegistrationNoticeKind]mail.Kind{
+		RegistrationSubmitted: mail.RegistrationPending,
+		RegistrationReminded:  mail.RegistrationReminder,
+		RegistrationEscalated: mail.RegistrationEscalated,
+	}[in.Kind]
+	key := in.RegistrationID.String() + "/" + string(in.Kind)
+	mails, err := mail.Notification{
+		Kind:     kind,
+		EventKey: "registration/" + key,
+		Data:     mail.Data{Authority: reg.Authority.OfficialName, Path: "/registrations/" + reg.ID.String()},
+	}.Outbox(recipients(coordinators)...)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "invalid_notification", err)
+	}
 	return a.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := models.RecordRegistrationEvent(tx, models.RegistrationEvent{
-			RegistrationID: in.RegistrationID,
-			EventKey:       in.RegistrationID.String() + "/" + string(in.Kind),
-			Kind:           string(in.Kind),
-			At:             in.At,
-		}); err != nil {
+		fresh, err := models.RecordRegistrationEvent(tx, models.RegistrationEvent{
+			RegistrationID: in.RegistrationID, EventKey: key, Kind: string(in.Kind), At: in.At,
+		})
+		if err != nil || !fresh {
 			return err
 		}
 		column := map[RegistrationNoticeKind]string{RegistrationReminded: "reminded_at", RegistrationEscalated: "escalated_at"}[in.Kind]
@@ -49,8 +76,17 @@ func (a *Activities) RegistrationNotice(ctx context.Context, in RegistrationNoti
 				return fmt.Errorf("mark registration %s: %w", in.Kind, err)
 			}
 		}
-		return nil
+		return models.EnqueueMail(tx, mails...)
 	})
+}
+
+// recipients addresses each official in their own language.
+func recipients(users []models.User) []mail.Recipient {
+	out := make([]mail.Recipient, 0, len(users))
+	for _, u := range users {
+		out = append(out, mail.To(u))
+	}
+	return out
 }
 
 // RegistrationDecisionInput applies a coordinator's decision.
@@ -68,10 +104,35 @@ type RegistrationOutcome struct {
 	DecidedAt time.Time
 }
 
-// DecideRegistration writes the decision; a registration decided otherwise
+// DecideRegistration writes the decision and tells the authority, at its
+// first user and its functional mailbox. A registration decided otherwise
 // meanwhile is a permanent failure, not something a retry can mend.
 func (a *Activities) DecideRegistration(ctx context.Context, in RegistrationDecisionInput) (RegistrationOutcome, error) {
-	reg, err := a.Store.DecideRegistration(ctx, in.RegistrationID, in.ActorUserID, in.Approve, in.Reason, in.DecidedAt)
+	before, err := a.Store.Registration(ctx, in.RegistrationID)
+	if err != nil {
+		return RegistrationOutcome{}, err
+	}
+	var firstUser models.User
+	if err := a.Store.DB().WithContext(ctx).Take(&firstUser, "id = ?", before.FirstUserID).Error; err != nil {
+		return RegistrationOutcome{}, fmt.Errorf("load first user: %w", err)
+	}
+	kind := mail.RegistrationRejected
+	if in.Approve {
+		kind = mail.RegistrationApproved
+	}
+	mails, err := mail.Notification{
+		Kind:     kind,
+		EventKey: "registration/" + in.RegistrationID.String() + "/" + string(kind),
+		Data:     mail.Data{Authority: before.Authority.OfficialName, Path: "/registrations/" + in.RegistrationID.String()},
+	}.Outbox(
+		mail.To(firstUser),
+		mail.Recipient{Address: before.Authority.FunctionalMailbox, Language: firstUser.PreferredLanguage, AuthorityID: &before.AuthorityID},
+	)
+	if err != nil {
+		return RegistrationOutcome{}, temporal.NewNonRetryableApplicationError(err.Error(), "invalid_notification", err)
+	}
+	reg, err := a.Store.DecideRegistration(ctx, in.RegistrationID, in.ActorUserID, in.Approve, in.Reason, in.DecidedAt,
+		func(tx *gorm.DB, _ models.Registration) error { return models.EnqueueMail(tx, mails...) })
 	if errors.Is(err, models.ErrConflict) {
 		return RegistrationOutcome{}, temporal.NewNonRetryableApplicationError(err.Error(), "conflict", err)
 	}

@@ -102,7 +102,7 @@ func (h *handlers) requestPasswordReset(c *gin.Context) {
 	case user.Status == models.UserActive:
 		token, tokenHash := newToken()
 		link := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.PasswordResetToken, UserID: user.ID, ExpiresAt: time.Now().Add(passwordResetLinkTTL)}
-		if err := h.store.IssueOneTimeToken(ctx, link, h.mailPasswordReset(&user, token)); err != nil {
+		if err := h.store.IssueOneTimeToken(ctx, link, h.mailPasswordReset(&user, link, token)); err != nil {
 			h.internalError(c, err)
 			return
 		}

@@ -169,7 +169,7 @@ func (h *handlers) createUser(c *gin.Context) {
 	user := &models.User{Email: req.Email, DisplayName: strings.TrimSpace(req.DisplayName), PreferredLanguage: req.Language,
 		AuthorityID: &a.ID, Status: models.UserPending}
 	activation := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.ActivationToken, ExpiresAt: time.Now().Add(activationLinkTTL)}
-	if err := h.store.CreateUserWithActivation(c.Request.Context(), user, roles, activation, h.mailActivation(user, token)); err != nil {
+	if err := h.store.CreateUserWithActivation(c.Request.Context(), user, roles, activation, h.mailActivation(user, a.OfficialName, activation, token)); err != nil {
 		h.storeError(c, err, "the user")
 		return
 	}

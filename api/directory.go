@@ -98,10 +98,10 @@ func (h *handlers) createCoordinator(c *gin.Context) {
 func (h *handlers) createWithFirstUser(c *gin.Context, authority *models.Authority, in newUserInput, roles []models.UserRole) {
 	token, tokenHash := newToken()
 	user := &models.User{Email: in.Email, DisplayName: in.DisplayName, PreferredLanguage: in.Language, Status: models.UserPending}
+	activation := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.ActivationToken, ExpiresAt: time.Now().Add(activationLinkTTL)}
 	err := h.store.CreateAuthorityWithUser(c.Request.Context(), models.NewAuthorityWithUser{
-		Authority: authority, FirstUser: user, Roles: roles,
-		Activation: &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.ActivationToken, ExpiresAt: time.Now().Add(activationLinkTTL)},
-	}, h.mailActivation(user, token))
+		Authority: authority, FirstUser: user, Roles: roles, Activation: activation,
+	}, h.mailActivation(user, authority.OfficialName, activation, token))
 	if err != nil {
 		h.storeError(c, err, "the authority")
 		return
@@ -138,13 +138,18 @@ func (h *handlers) invite(c *gin.Context) {
 		fieldErrors(c, []FieldError{{Field: "language", Rule: "known_language", Param: req.Language}})
 		return
 	}
+	body, err := h.store.Authority(c.Request.Context(), p.Body.ID)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
 	token, tokenHash := newToken()
 	inv := &models.Invitation{
 		TokenHash: tokenHash, Email: models.NormalizeEmail(req.Email), Language: req.Language,
 		CountryCode: p.Body.Country, Region: strings.TrimSpace(req.Region), Note: req.Note,
 		InvitedByUser: p.UserID, InvitedByBody: p.Body.ID, ExpiresAt: time.Now().Add(invitationTTL),
 	}
-	if err := h.store.CreateInvitation(c.Request.Context(), inv, h.mailInvitation(inv, token)); err != nil {
+	if err := h.store.CreateInvitation(c.Request.Context(), inv, h.mailInvitation(inv, body.OfficialName, token)); err != nil {
 		h.internalError(c, err)
 		return
 	}

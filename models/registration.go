@@ -142,7 +142,7 @@ func RecordRegistrationEvent(tx *gorm.DB, ev RegistrationEvent) (bool, error) {
 // its authority and its first user change together. Applying the same
 // decision again returns the recorded one, so a retried activity is
 // harmless; a different decision on a decided registration is a conflict.
-func (s *Store) DecideRegistration(ctx context.Context, id, actor uuid.UUID, approve bool, reason string, at time.Time) (Registration, error) {
+func (s *Store) DecideRegistration(ctx context.Context, id, actor uuid.UUID, approve bool, reason string, at time.Time, also func(tx *gorm.DB, reg Registration) error) (Registration, error) {
 	var reg Registration
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(lockForUpdate).Take(&reg, "id = ?", id).Error; err != nil {
@@ -174,11 +174,16 @@ func (s *Store) DecideRegistration(ctx context.Context, id, actor uuid.UUID, app
 			Updates(map[string]any{"status": userStatus, "updated_at": at}).Error; err != nil {
 			return fmt.Errorf("update first user: %w", err)
 		}
-		_, err := RecordRegistrationEvent(tx, RegistrationEvent{
+		if _, err := RecordRegistrationEvent(tx, RegistrationEvent{
 			RegistrationID: id, EventKey: id.String() + "/" + string(want), Kind: string(want),
 			ActorUserID: &actor, Note: reason, At: at,
-		})
-		return err
+		}); err != nil {
+			return err
+		}
+		if also == nil {
+			return nil
+		}
+		return also(tx, reg)
 	})
 	if err != nil {
 		return Registration{}, err

@@ -269,3 +269,9 @@ func normalizeLanguage(tag string) string {
 	}
 	return tag
 }
+
+// To addresses an official in their own language, on behalf of their
+// authority.
+func To(u models.User) Recipient {
+	return Recipient{Address: u.Email, Language: u.PreferredLanguage, AuthorityID: u.AuthorityID}
+}
