@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/openimi/openimi/internal/testsystem"
 )
@@ -115,5 +116,41 @@ func TestLogin_BadInputIs4xxWithAClearMessage(t *testing.T) {
 	}
 	if attempts != 0 {
 		t.Errorf("%d login attempts recorded for requests refused before any check", attempts)
+	}
+}
+
+func TestPasswordReset_ByEmailedLinkEndsEverySessionAndWorksOnce(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	official := sys.NationalCoordinator(t, "AT")
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/password-reset/request", "", map[string]string{"email": official.Email}); r.Status != http.StatusAccepted {
+		t.Fatalf("request reset: %d %s", r.Status, r.Body)
+	}
+	msgs := sys.Mail.WaitForMessages(t, official.Email, 1, 30*time.Second)
+	token := linkToken(t, msgs[0], "token")
+	const newPassword = "a brand new passphrase"
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/password-reset", "", map[string]string{"token": token, "password": newPassword}); r.Status != http.StatusNoContent {
+		t.Fatalf("reset: %d %s", r.Status, r.Body)
+	}
+	if r := sys.Do(t, http.MethodGet, "/api/v1/me", official.Token, nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("session from before the reset: %d, want 401", r.Status)
+	}
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": official.Email, "password": testsystem.ActivePassword}); r.Status != http.StatusUnauthorized {
+		t.Errorf("old password: %d, want 401", r.Status)
+	}
+	sys.Login(t, official.Email, newPassword)
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/password-reset", "", map[string]string{"token": token, "password": "yet another passphrase"}); r.Status != http.StatusGone {
+		t.Errorf("reset link used twice: %d, want 410", r.Status)
+	}
+
+	// An expired link is refused like a used one.
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/password-reset/request", "", map[string]string{"email": official.Email}); r.Status != http.StatusAccepted {
+		t.Fatalf("second reset request: %d", r.Status)
+	}
+	expired := linkToken(t, sys.Mail.WaitForMessages(t, official.Email, 2, 30*time.Second)[0], "token")
+	if err := sys.Store.DB().Exec("UPDATE one_time_tokens SET expires_at = now() - interval '1 second'").Error; err != nil {
+		t.Fatal(err)
+	}
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/password-reset", "", map[string]string{"token": expired, "password": "yet another passphrase"}); r.Status != http.StatusGone {
+		t.Errorf("expired reset link: %d, want 410", r.Status)
 	}
 }
