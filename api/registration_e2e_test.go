@@ -160,6 +160,8 @@ func TestRegistration_InvitedAuthorityIsRemindedEscalatedAndApprovedEndToEnd(t *
 		t.Fatalf("authority after approval: %d %v", r.Status, m)
 	}
 
+	sys.RecordHistory(t, "registration/"+reg.ID, "registration_v1")
+
 	// Its local data administrator adds an official, who activates.
 	handlerEmail := testsystem.UniqueEmail("handler")
 	r = sys.Do(t, http.MethodPost, "/api/v1/authorities/"+reg.Authority.ID+"/users", lda, map[string]any{
