@@ -99,6 +99,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	signedIn.GET("/authorities/:id/users", h.listUsers)
 	signedIn.POST("/authorities/:id/users", h.createUser)
 	signedIn.PATCH("/authorities/:id/users/:user_id", h.updateUser)
+	signedIn.GET("/notifications", h.failedNotifications)
 	return r, nil
 }
 
