@@ -100,6 +100,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	signedIn.POST("/authorities/:id/users", h.createUser)
 	signedIn.PATCH("/authorities/:id/users/:user_id", h.updateUser)
 	signedIn.GET("/notifications", h.failedNotifications)
+	h.registerRequestRoutes(signedIn)
 	return r, nil
 }
 

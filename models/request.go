@@ -145,6 +145,7 @@ func deletePersonalData(tx *gorm.DB, requestID uuid.UUID) error {
 		{"personal answers", "UPDATE request_answers SET value = '' WHERE request_id = ? AND personal"},
 		{"personal texts", "UPDATE request_events SET text = '' WHERE request_id = ? AND personal"},
 		{"free text", "UPDATE requests SET free_text = '' WHERE id = ?"},
+		{"personal attachments", "UPDATE request_attachments SET content = NULL, deleted_at = now() WHERE request_id = ? AND personal AND deleted_at IS NULL"},
 	}
 	for _, step := range steps {
 		if err := tx.Exec(step.query, requestID).Error; err != nil {

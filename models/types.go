@@ -34,3 +34,12 @@ func (a StringArray) Value() (driver.Value, error) {
 
 // GormDataType names the column type for GORM's schema parser.
 func (StringArray) GormDataType() string { return "text[]" }
+
+// JSONObject is a jsonb object of any values.
+type JSONObject map[string]any
+
+// Scan reads jsonb.
+func (o *JSONObject) Scan(src any) error { return jsonScan(src, o) }
+
+// Value writes jsonb.
+func (o JSONObject) Value() (driver.Value, error) { return jsonValue(o, "{}") }

@@ -30,12 +30,14 @@ type request struct {
 	version int
 	// runEvents counts the events of this run, for ContinueAsNewAfter.
 	runEvents int
+	// sent is set once the sending is in the read model.
+	sent bool
 }
 
 // InformationRequest drives one sent request through acceptance, reply,
 // closure, and the blocking and deletion of its personal data.
 func InformationRequest(ctx workflow.Context, in RequestInput) error {
-	r := &request{in: in}
+	r := &request{in: in, sent: in.Resume != nil}
 	if in.Resume != nil {
 		r.p = *in.Resume
 	} else {
@@ -62,6 +64,15 @@ func (r *request) setup(ctx workflow.Context) error {
 		if err != nil {
 			return fmt.Errorf("register %s: %w", a, err)
 		}
+	}
+	err := workflow.SetUpdateHandler(ctx, SendUpdate, func(ctx workflow.Context) (RequestStatus, error) {
+		if err := workflow.Await(ctx, func() bool { return r.sent }); err != nil {
+			return RequestStatus{}, err
+		}
+		return r.status(), nil
+	})
+	if err != nil {
+		return fmt.Errorf("register %s: %w", SendUpdate, err)
 	}
 	return workflow.SetQueryHandler(ctx, RequestStatusQuery, func() (RequestStatus, error) { return r.status(), nil })
 }
@@ -316,6 +327,7 @@ func (r *request) run(ctx workflow.Context) error {
 		if err := r.record(ctx, "sent", r.in.SentBy, r.p); err != nil {
 			return err
 		}
+		r.sent = true
 	}
 	for {
 		if r.p.PersonalDeleted {

@@ -30,6 +30,10 @@ const (
 // Open reports whether the request still waits for somebody.
 func (s RequestState) Open() bool { return s != Closed && s != Withdrawn }
 
+// SendUpdate is sent together with the workflow's start: it returns once
+// the request shows as sent in the read model.
+const SendUpdate = "send"
+
 // Action is what an official does to a request; each is an update of the
 // request's workflow under the same name.
 type Action string
