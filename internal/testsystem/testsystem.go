@@ -133,6 +133,12 @@ func (r Response) ErrorCode() string {
 // which are sent as they are; token, when set, as a bearer token.
 func (s *System) Do(t testing.TB, method, path, token string, body any) Response {
 	t.Helper()
+	return s.DoWithHeader(t, method, path, token, body, "", "")
+}
+
+// DoWithHeader is Do with one more request header.
+func (s *System) DoWithHeader(t testing.TB, method, path, token string, body any, header, value string) Response {
+	t.Helper()
 	var reader io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -156,6 +162,9 @@ func (s *System) Do(t testing.TB, method, path, token string, body any) Response
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if header != "" {
+		req.Header.Set(header, value)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

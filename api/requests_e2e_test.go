@@ -1,0 +1,247 @@
+package api_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openimi/openimi/internal/testsystem"
+	"github.com/openimi/openimi/models"
+)
+
+type requestOut struct {
+	ID                 string            `json:"id"`
+	Reference          string            `json:"reference"`
+	State              string            `json:"state"`
+	PersonalData       map[string]string `json:"personal_data"`
+	PersonalDataStatus string            `json:"personal_data_status"`
+	FreeText           struct {
+		Text     *string `json:"text"`
+		Redacted bool    `json:"redacted"`
+	} `json:"free_text"`
+	Questions []struct {
+		Code   string `json:"code"`
+		Text   string `json:"text"`
+		Lang   string `json:"lang"`
+		Answer *struct {
+			Value    *string `json:"value"`
+			Redacted bool    `json:"redacted"`
+		} `json:"answer"`
+	} `json:"questions"`
+	Messages []struct {
+		Kind     string  `json:"kind"`
+		Text     *string `json:"text"`
+		Redacted bool    `json:"redacted"`
+	} `json:"messages"`
+	AllowedActions []string `json:"allowed_actions"`
+	ReplyDueDate   string   `json:"reply_due_date"`
+	Overdue        bool     `json:"overdue"`
+}
+
+// twoSides puts a German requesting authority and a Polish responding one
+// in place, both working in the services area.
+func twoSides(t *testing.T, sys *testsystem.System) (requester, responder, allocator testsystem.Official) {
+	t.Helper()
+	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"construction"}}}
+	requester = sys.Authority(t, "DE", "Bayern", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
+	responder = sys.Authority(t, "PL", "Pomorskie", areas, []models.UserRole{
+		{Role: models.RequestHandler, AreaCode: "services"}, {Role: models.Allocator, AreaCode: "services"}})
+	allocator = responder
+	return requester, responder, allocator
+}
+
+func draft(t *testing.T, sys *testsystem.System, requester, responder testsystem.Official) requestOut {
+	t.Helper()
+	resp := sys.Do(t, http.MethodPost, "/api/v1/requests", requester.Token, map[string]any{
+		"area": "services", "responding_authority": responder.AuthorityID.String(),
+		"subject": "Bauunternehmen Kowalski Sp. z o.o.", "subject_lang": "de",
+		"questions": []string{"legally-established", "registration-date", "sanctions"},
+		"free_text": "Der Inhaber Jan Kowalski bietet in Bayern Bauleistungen an.", "free_text_lang": "de",
+		"personal_data": map[string]string{"name": "Jan Kowalski", "date_of_birth": "1975-03-14"},
+		"needed_by":     time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02"),
+	})
+	if resp.Status != http.StatusCreated {
+		t.Fatalf("create draft: %d %s", resp.Status, resp.Body)
+	}
+	var out requestOut
+	resp.JSON(t, &out)
+	return out
+}
+
+func act(t *testing.T, sys *testsystem.System, who testsystem.Official, id, action string, body any, want int) requestOut {
+	t.Helper()
+	resp := sys.Do(t, http.MethodPost, "/api/v1/requests/"+id+"/"+action, who.Token, body)
+	if resp.Status != want {
+		t.Fatalf("%s: %d %s, want %d", action, resp.Status, resp.Body, want)
+	}
+	var out requestOut
+	if want == http.StatusOK {
+		resp.JSON(t, &out)
+	}
+	return out
+}
+
+func get(t *testing.T, sys *testsystem.System, who testsystem.Official, id, lang string) requestOut {
+	t.Helper()
+	resp := sys.Do(t, http.MethodGet, "/api/v1/requests/"+id+"?lang="+lang, who.Token, nil)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("get: %d %s", resp.Status, resp.Body)
+	}
+	var out requestOut
+	resp.JSON(t, &out)
+	return out
+}
+
+func TestRequest_TwoOfficialsRunARequestFromDraftToClosureWithAClarification(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	d := draft(t, sys, requester, responder)
+	if d.State != "DRAFT" || d.Reference == "" {
+		t.Fatalf("draft %+v", d)
+	}
+	if r := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID, responder.Token, nil); r.Status != http.StatusNotFound {
+		t.Errorf("the responding side reads a draft: %d, want 404", r.Status)
+	}
+
+	sent := act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+	if sent.State != "AWAITING_ACCEPTANCE" {
+		t.Fatalf("after send: %s", sent.State)
+	}
+	act(t, sys, requester, d.ID, "send", nil, http.StatusConflict)
+
+	// Before acceptance the responding side reads the questions in its
+	// language, but no personal data.
+	before := get(t, sys, responder, d.ID, "pl")
+	if before.PersonalData != nil || before.PersonalDataStatus != "redacted_until_accepted" || !before.FreeText.Redacted || before.FreeText.Text != nil {
+		t.Errorf("before acceptance the responder sees %+v", before)
+	}
+	if len(before.Questions) != 3 || before.Questions[0].Lang != "pl" {
+		t.Errorf("questions %+v, want three in Polish", before.Questions)
+	}
+	if want := []string{"accept", "forward", "assign", "message"}; !equalStrings(before.AllowedActions, want) {
+		t.Errorf("responder may %v, want %v", before.AllowedActions, want)
+	}
+
+	act(t, sys, responder, d.ID, "accept", nil, http.StatusOK)
+	after := get(t, sys, responder, d.ID, "pl")
+	if after.PersonalData["name"] != "Jan Kowalski" || after.FreeText.Text == nil {
+		t.Errorf("after acceptance the responder sees %+v", after)
+	}
+
+	act(t, sys, responder, d.ID, "answer", map[string]any{"answers": []map[string]string{
+		{"question": "legally-established", "value": "yes"},
+		{"question": "registration-date", "value": "2019-05-02"},
+		{"question": "sanctions", "value": "no"},
+	}, "text": "Firma jest wpisana do KRS.", "text_lang": "pl"}, http.StatusOK)
+	act(t, sys, requester, d.ID, "request-clarification", map[string]any{"text": "Seit wann genau?", "text_lang": "de"}, http.StatusOK)
+	act(t, sys, responder, d.ID, "clarify", map[string]any{"text": "Od 2 maja 2019 r.", "text_lang": "pl"}, http.StatusOK)
+	closed := act(t, sys, requester, d.ID, "close", map[string]any{"timeliness_rating": 5, "effort_rating": 4}, http.StatusOK)
+	if closed.State != "CLOSED" || len(closed.AllowedActions) != 0 {
+		t.Fatalf("after close: %s, allowed %v", closed.State, closed.AllowedActions)
+	}
+	if len(closed.Messages) != 3 {
+		t.Errorf("messages %+v, want the answer's text, the clarification request and the clarification", closed.Messages)
+	}
+	for _, q := range closed.Questions {
+		if q.Answer == nil || q.Answer.Value == nil {
+			t.Errorf("question %s has no answer", q.Code)
+		}
+	}
+
+	// The timeline tells every step; the access log every read of personal data.
+	var timeline struct {
+		Events []struct {
+			Kind string `json:"kind"`
+		} `json:"events"`
+	}
+	sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"/timeline", requester.Token, nil).JSON(t, &timeline)
+	var kinds []string
+	for _, e := range timeline.Events {
+		kinds = append(kinds, e.Kind)
+	}
+	if want := []string{"sent", "accept", "answer", "request-clarification", "clarify", "close"}; !equalStrings(kinds, want) {
+		t.Errorf("timeline %v, want %v", kinds, want)
+	}
+	var log struct {
+		Entries []struct {
+			User string `json:"user"`
+		} `json:"entries"`
+	}
+	sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"/access-log", responder.Token, nil).JSON(t, &log)
+	responderReads := 0
+	for _, e := range log.Entries {
+		if e.User == responder.UserID.String() {
+			responderReads++
+		}
+	}
+	if responderReads == 0 {
+		t.Error("the responder's reads of personal data are not in the access log")
+	}
+	outsider := sys.Authority(t, "FR", "", []models.AuthorityArea{{AreaCode: "services"}}, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
+	for _, path := range []string{"", "/timeline", "/access-log"} {
+		if r := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+path, outsider.Token, nil); r.Status != http.StatusNotFound {
+			t.Errorf("an outsider reads %q: %d, want 404", path, r.Status)
+		}
+	}
+}
+
+func TestRequest_TwentyConcurrentAcceptsOneWinsTheRestGet409(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	d := draft(t, sys, requester, responder)
+	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+
+	statuses := make([]int, 20)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() {
+			statuses[i] = sys.Do(t, http.MethodPost, "/api/v1/requests/"+d.ID+"/accept", responder.Token, nil).Status
+		})
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusOK] != 1 || counts[http.StatusConflict] != 19 {
+		t.Fatalf("20 concurrent accepts answered %v, want one 200 and nineteen 409", counts)
+	}
+	var accepts int64
+	sys.Store.DB().Raw("SELECT count(*) FROM request_events WHERE kind = 'accept'").Scan(&accepts)
+	if accepts != 1 {
+		t.Errorf("%d accept events recorded, want 1", accepts)
+	}
+}
+
+func TestRequest_IdempotencyKeyReturnsTheFirstResultInsteadOfActingTwice(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	d := draft(t, sys, requester, responder)
+	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+	act(t, sys, responder, d.ID, "accept", nil, http.StatusOK)
+	message := func() int {
+		req := map[string]any{"text": "Proszę o cierpliwość.", "text_lang": "pl"}
+		return sys.DoWithHeader(t, http.MethodPost, "/api/v1/requests/"+d.ID+"/message", responder.Token, req, "Idempotency-Key", "msg-1").Status
+	}
+	if first, second := message(), message(); first != http.StatusOK || second != http.StatusOK {
+		t.Fatalf("message with the same key twice: %d, %d", first, second)
+	}
+	var messages int64
+	sys.Store.DB().Raw("SELECT count(*) FROM request_events WHERE kind = 'message'").Scan(&messages)
+	if messages != 1 {
+		t.Errorf("%d messages recorded for one key, want 1", messages)
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
