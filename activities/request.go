@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/openimi/openimi/models"
 )
@@ -54,6 +55,8 @@ type RequestSnapshot struct {
 	ReplyDue            time.Time
 	ReplyDueDays        int
 	ProposedDueDays     int
+	// ProposedDue is the proposed reply date's moment, when there is one.
+	ProposedDue         time.Time
 	AcceptanceClockFrom time.Time
 	Overdue             bool
 	EscalatedAt         time.Time
@@ -121,7 +124,12 @@ func (a *Activities) RecordRequestEvent(ctx context.Context, ev RequestEvent) er
 			rec.Answers[ans.Question] = models.AnswerValue{Value: ans.Value, Personal: ans.Personal}
 		}
 	}
-	if _, err := a.Store.RecordRequestEvent(ctx, rec, nil); err != nil {
+	mails, err := a.requestMails(ctx, ev)
+	if err != nil {
+		return err
+	}
+	enqueue := func(tx *gorm.DB) error { return models.EnqueueMail(tx, mails...) }
+	if _, err := a.Store.RecordRequestEvent(ctx, rec, enqueue); err != nil {
 		return err
 	}
 	return nil

@@ -253,3 +253,17 @@ func (s *Store) InvitationByToken(ctx context.Context, tokenHash []byte, now tim
 	}
 	return inv, nil
 }
+
+// AreaOfficials lists the active officials of an authority who hold one of
+// the roles in the area (authority-wide roles count in every area).
+func (s *Store) AreaOfficials(ctx context.Context, authority uuid.UUID, area string, roles ...Role) ([]User, error) {
+	var users []User
+	err := s.db.WithContext(ctx).
+		Where("users.authority_id = ? AND users.status = ?", authority, UserActive).
+		Where("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.role IN ? AND (r.area_code = ? OR r.area_code = ''))", roles, area).
+		Order("users.email").Find(&users).Error
+	if err != nil {
+		return nil, fmt.Errorf("find officials of %s in %s: %w", authority, area, err)
+	}
+	return users, nil
+}

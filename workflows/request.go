@@ -191,6 +191,9 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 	switch a {
 	case ActAccept:
 		next.State = Accepted
+		// The reply's reminders count from now: one whose moment passed
+		// while the request waited for acceptance would arrive stale.
+		next.ReplyDueSetAt = now
 		if cmd.ProposedDueDays != 0 && cmd.ProposedDueDays != next.ReplyDueDays {
 			next.ProposedDueDays, next.ProposedBy = cmd.ProposedDueDays, Responding
 		}
@@ -267,6 +270,9 @@ func (r *request) snapshot(p RequestProgress) activities.RequestSnapshot {
 		ClosedAt:            p.ClosedAt,
 		PersonalBlocked:     p.PersonalBlocked,
 		PersonalDeleted:     p.PersonalDeleted,
+	}
+	if p.ProposedDueDays != 0 {
+		s.ProposedDue = r.in.SentAt.Add(time.Duration(p.ProposedDueDays) * r.in.Day)
 	}
 	return s
 }
