@@ -245,3 +245,96 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+func TestDraft_IsEditedAndDeletedByItsAuthorityOnly(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	d := draft(t, sys, requester, responder)
+	r := sys.Do(t, http.MethodPatch, "/api/v1/requests/"+d.ID, requester.Token, map[string]any{
+		"subject": "Neuer Betreff", "questions": []string{"insolvency"}, "personal_data": map[string]string{"name": "Anna Nowak"},
+	})
+	if r.Status != http.StatusOK {
+		t.Fatalf("edit draft: %d %s", r.Status, r.Body)
+	}
+	got := get(t, sys, requester, d.ID, "de")
+	if len(got.Questions) != 1 || got.Questions[0].Code != "insolvency" || got.PersonalData["name"] != "Anna Nowak" {
+		t.Errorf("edited draft %+v", got)
+	}
+	if r := sys.Do(t, http.MethodPatch, "/api/v1/requests/"+d.ID, responder.Token, map[string]any{"subject": "x"}); r.Status != http.StatusNotFound {
+		t.Errorf("the other side edits a draft: %d, want 404", r.Status)
+	}
+	if r := sys.Do(t, http.MethodDelete, "/api/v1/requests/"+d.ID, requester.Token, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("delete draft: %d %s", r.Status, r.Body)
+	}
+	if r := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID, requester.Token, nil); r.Status != http.StatusNotFound {
+		t.Errorf("deleted draft: %d, want 404", r.Status)
+	}
+}
+
+func TestRequest_PersonalDataAreBlockedThenDeletedByTheWorkflowsOwnTimers(t *testing.T) {
+	// Blocking comes 6 months (180 days) after closure and deletion 36
+	// months after: with a day of 10 ms, 1.8 s and 10.8 s.
+	sys := testsystem.Start(t, testsystem.Options{Day: 10 * time.Millisecond})
+	requester, responder, _ := twoSides(t, sys)
+	d := draft(t, sys, requester, responder)
+	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+	act(t, sys, responder, d.ID, "accept", nil, http.StatusOK)
+	act(t, sys, responder, d.ID, "answer", map[string]any{"answers": []map[string]string{
+		{"question": "legally-established", "value": "yes"}, {"question": "sanctions", "value": "no"},
+	}, "text": "Jan Kowalski jest właścicielem.", "text_lang": "pl"}, http.StatusOK)
+	act(t, sys, requester, d.ID, "close", nil, http.StatusOK)
+	if got := get(t, sys, requester, d.ID, "en"); got.PersonalData["name"] != "Jan Kowalski" {
+		t.Fatalf("right after closure the requester sees %+v", got.PersonalData)
+	}
+
+	waitFor := func(status string) requestOut {
+		t.Helper()
+		deadline := time.Now().Add(40 * time.Second)
+		for {
+			got := get(t, sys, requester, d.ID, "en")
+			if got.PersonalDataStatus == status {
+				return got
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("personal data %s, want %s", got.PersonalDataStatus, status)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	blocked := waitFor("blocked")
+	if blocked.PersonalData != nil || blocked.FreeText.Text != nil {
+		t.Errorf("blocked, yet shown: %+v", blocked)
+	}
+	for _, q := range blocked.Questions {
+		if q.Code == "sanctions" && (q.Answer == nil || !q.Answer.Redacted) {
+			t.Errorf("the personal answer to %s is shown while blocked", q.Code)
+		}
+	}
+	for _, m := range blocked.Messages {
+		if m.Text != nil {
+			t.Errorf("message %q shown while blocked", *m.Text)
+		}
+	}
+	waitFor("deleted")
+	var fields, text int64
+	sys.Store.DB().Raw("SELECT count(*) FROM request_personal_data WHERE request_id = ?", d.ID).Scan(&fields)
+	sys.Store.DB().Raw("SELECT count(*) FROM request_events WHERE request_id = ? AND personal AND text <> ''", d.ID).Scan(&text)
+	if fields != 0 || text != 0 {
+		t.Errorf("after deletion %d personal field rows and %d personal texts remain", fields, text)
+	}
+	var timeline struct {
+		Events []struct {
+			Kind string `json:"kind"`
+		} `json:"events"`
+	}
+	sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"/timeline", requester.Token, nil).JSON(t, &timeline)
+	var said []string
+	for _, e := range timeline.Events {
+		if e.Kind == "personal_data_blocked" || e.Kind == "personal_data_deleted" {
+			said = append(said, e.Kind)
+		}
+	}
+	if !equalStrings(said, []string{"personal_data_blocked", "personal_data_deleted"}) {
+		t.Errorf("the timeline says %v of the retention, want blocked then deleted", said)
+	}
+}

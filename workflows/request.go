@@ -23,9 +23,13 @@ const RequestStatusQuery = "status"
 type request struct {
 	in RequestInput
 	p  RequestProgress
-	// busy is set while an action's activity runs: another action arriving
-	// meanwhile is refused, so that of two conflicting actions one wins.
-	busy bool
+	// acting is set while an action's activity runs: another action
+	// arriving meanwhile is refused, so that of two conflicting actions one
+	// wins. firing is set while a deadline is being recorded: an action
+	// arriving then waits for it rather than being refused, since the
+	// official did nothing wrong.
+	acting bool
+	firing bool
 	// version changes with every transition; the deadline loop watches it.
 	version int
 	// runEvents counts the events of this run, for ContinueAsNewAfter.
@@ -92,7 +96,7 @@ func refuse(errType, format string, args ...any) error {
 // request does not allow, before it enters the workflow's history.
 func (r *request) validate(ctx workflow.Context, a Action, cmd RequestCommand) error {
 	rule, _ := ruleOf(a)
-	if r.busy {
+	if r.acting {
 		return refuse(ErrTypeBusy, "another action on this request is being recorded; try again")
 	}
 	if !slices.Contains(rule.states, r.p.State) {
@@ -183,8 +187,17 @@ func (r *request) daysSinceSent(now time.Time) int {
 
 // apply records an action and returns once it is visible in the read model.
 func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (RequestStatus, error) {
-	r.busy = true
-	defer func() { r.busy = false }()
+	if r.firing || r.acting {
+		if err := workflow.Await(ctx, func() bool { return !r.firing && !r.acting }); err != nil {
+			return RequestStatus{}, err
+		}
+		// What was recorded meanwhile may have made the action impossible.
+		if err := r.validate(ctx, a, cmd); err != nil {
+			return RequestStatus{}, err
+		}
+	}
+	r.acting = true
+	defer func() { r.acting = false }()
 	now := workflow.Now(ctx)
 	next := r.p
 	next.Fired = slices.Clone(r.p.Fired)
@@ -342,7 +355,7 @@ func (r *request) run(ctx workflow.Context) error {
 			return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		}
 		longRun := r.in.ContinueAsNewAfter > 0 && r.runEvents >= r.in.ContinueAsNewAfter
-		if (longRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) && !r.busy && workflow.AllHandlersFinished(ctx) {
+		if (longRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) && !r.acting && workflow.AllHandlersFinished(ctx) {
 			in := r.in
 			progress := r.p
 			in.Resume = &progress
@@ -369,7 +382,7 @@ func (r *request) run(ctx workflow.Context) error {
 		}
 		// An action may have begun while the timer ran: let it finish, then
 		// look again, since it may make this deadline moot.
-		if err := workflow.Await(ctx, func() bool { return !r.busy }); err != nil {
+		if err := workflow.Await(ctx, func() bool { return !r.acting }); err != nil {
 			return err
 		}
 		if changed() {
@@ -383,8 +396,8 @@ func (r *request) run(ctx workflow.Context) error {
 
 // fire acts on a deadline: records it, and changes the progress it marks.
 func (r *request) fire(ctx workflow.Context, d deadline) error {
-	r.busy = true
-	defer func() { r.busy = false }()
+	r.firing = true
+	defer func() { r.firing = false }()
 	next := r.p
 	next.Fired = append(slices.Clone(r.p.Fired), d.key)
 	now := workflow.Now(ctx)

@@ -3,7 +3,9 @@
 -- data subject's access request and an audit can trust it.
 CREATE TABLE personal_data_access_log (
     id           bigserial PRIMARY KEY,
-    request_id   uuid        NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+    -- No foreign key: the log outlives a deleted draft, as evidence that
+    -- its personal data were read.
+    request_id   uuid        NOT NULL,
     user_id      uuid        NOT NULL REFERENCES users (id),
     authority_id uuid        REFERENCES authorities (id),
     what         text        NOT NULL,
