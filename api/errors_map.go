@@ -39,5 +39,5 @@ func fieldErrors(c *gin.Context, errs []FieldError) {
 	for _, e := range errs {
 		names = append(names, e.Field)
 	}
-	abortWithError(c, http.StatusUnprocessableEntity, "validation_failed", "these fields name unknown or duplicate reference data: "+joinComma(names), errs)
+	abortWithError(c, http.StatusUnprocessableEntity, "validation_failed", "these fields are invalid: "+joinComma(names)+" (details say why)", errs)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,10 +42,15 @@ func (m Mail) Messages(t testing.TB, to string) []MailMessage {
 	out := make([]MailMessage, 0, len(list.Messages))
 	for _, s := range list.Messages {
 		msg := MailMessage{ID: s.ID, Subject: s.Subject}
+		exact := false
 		for _, a := range s.To {
 			msg.To = append(msg.To, a.Address)
+			// Mailpit's search matches parts of addresses too.
+			exact = exact || strings.EqualFold(a.Address, to)
 		}
-		out = append(out, msg)
+		if exact {
+			out = append(out, msg)
+		}
 	}
 	return out
 }
