@@ -103,9 +103,13 @@ func (m *httpMetrics) middleware() gin.HandlerFunc {
 }
 
 // limitBody refuses request bodies larger than limit, before they are read
-// into memory.
-func limitBody(limit int64) gin.HandlerFunc {
+// into memory; routes that take files get theirs.
+func limitBody(limit int64, larger map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		limit := limit
+		if l, ok := larger[c.FullPath()]; ok {
+			limit = l
+		}
 		if c.Request.ContentLength > limit {
 			abortWithError(c, http.StatusRequestEntityTooLarge, "body_too_large",
 				"the request body exceeds "+strconv.FormatInt(limit, 10)+" bytes", nil)

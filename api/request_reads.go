@@ -169,5 +169,8 @@ func (h *handlers) registerRequestRoutes(g *gin.RouterGroup) {
 		g.POST("/requests/:id/"+string(a), h.requestAction(a))
 	}
 	g.GET("/requests/:id/timeline", h.requestTimeline)
+	g.GET("/requests/:id/attachments", h.listAttachments)
+	g.POST("/requests/:id/attachments", h.addAttachment)
+	g.GET("/requests/:id/attachments/:attachment_id", h.downloadAttachment)
 	g.GET("/requests/:id/access-log", h.accessLog)
 }

@@ -69,7 +69,10 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	}
 	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: referenceData{cat}, settings: deps.Settings, validate: newValidator()}
 	r := newEngine()
-	r.Use(requestID(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes))
+	r.Use(requestID(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes, map[string]int64{
+		// The file and its multipart framing.
+		"/api/v1/requests/:id/attachments": maxAttachmentBytes + 64<<10,
+	}))
 
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz(deps.Readiness))

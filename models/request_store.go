@@ -279,3 +279,62 @@ func (s *Store) AccessLog(ctx context.Context, requestID uuid.UUID) ([]AccessLog
 	}
 	return rows, nil
 }
+
+// Attachment is a file added to a request.
+type Attachment struct {
+	ID          uuid.UUID `gorm:"type:uuid;default:gen_random_uuid()"`
+	RequestID   uuid.UUID `gorm:"type:uuid"`
+	UploadedBy  uuid.UUID `gorm:"type:uuid"`
+	AuthorityID uuid.UUID `gorm:"type:uuid"`
+	Filename    string
+	ContentType string
+	SizeBytes   int
+	Sha256      []byte
+	Personal    bool
+	Content     []byte
+	DeletedAt   *time.Time
+	CreatedAt   time.Time
+}
+
+// TableName names the attachments table.
+func (Attachment) TableName() string { return "request_attachments" }
+
+// AddAttachment stores a file and its timeline entry in one transaction.
+func (s *Store) AddAttachment(ctx context.Context, a *Attachment) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(a).Error; err != nil {
+			return fmt.Errorf("store attachment: %w", err)
+		}
+		details := fmt.Sprintf(`{"attachment": %q, "filename": %q, "personal": %t}`, a.ID, a.Filename, a.Personal)
+		err := tx.Exec(`INSERT INTO request_events (request_id, event_key, kind, actor_user, authority, details, at)
+			VALUES (?, ?, 'attachment_added', ?, ?, ?, now())`,
+			a.RequestID, "attachment/"+a.ID.String(), a.UploadedBy, a.AuthorityID, details).Error
+		if err != nil {
+			return fmt.Errorf("record attachment on the timeline: %w", err)
+		}
+		return nil
+	})
+}
+
+// Attachments lists a request's files without their content.
+func (s *Store) Attachments(ctx context.Context, requestID uuid.UUID) ([]Attachment, error) {
+	var rows []Attachment
+	err := s.db.WithContext(ctx).Omit("Content").Where("request_id = ?", requestID).Order("created_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list attachments: %w", err)
+	}
+	return rows, nil
+}
+
+// Attachment loads one file of a request, with its content.
+func (s *Store) Attachment(ctx context.Context, requestID, id uuid.UUID) (Attachment, error) {
+	var a Attachment
+	err := s.db.WithContext(ctx).Take(&a, "id = ? AND request_id = ?", id, requestID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Attachment{}, ErrNotFound
+	}
+	if err != nil {
+		return Attachment{}, fmt.Errorf("load attachment: %w", err)
+	}
+	return a, nil
+}
