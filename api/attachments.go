@@ -171,7 +171,7 @@ func (h *handlers) downloadAttachment(c *gin.Context) {
 		p := principal(c)
 		if err := h.store.LogPersonalDataAccess(c.Request.Context(), models.AccessLogEntry{
 			RequestID: r.ID, UserID: p.UserID, AuthorityID: &p.Body.ID, What: "attachment " + a.Filename,
-			Reason: "party to the request (" + string(pt.side) + ")",
+			Reason: accessReason(pt),
 		}); err != nil {
 			h.internalError(c, err)
 			return

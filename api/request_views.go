@@ -19,6 +19,7 @@ const (
 	personalUntilAccepted = "redacted_until_accepted"
 	personalBlocked       = "blocked"
 	personalDeleted       = "deleted"
+	personalNeedsReason   = "reason_required"
 )
 
 // personalStatus says whether the caller may see the request's personal
@@ -32,6 +33,8 @@ func personalStatus(r models.Request, pt party) string {
 		return personalBlocked
 	case pt.side == workflows.Responding && r.State == string(workflows.AwaitingAcceptance):
 		return personalUntilAccepted
+	case pt.side == coordinating && len([]rune(pt.reason)) < minReasonLength:
+		return personalNeedsReason
 	}
 	return personalShown
 }
@@ -201,6 +204,9 @@ func (h *handlers) requestViewOf(ctx context.Context, r models.Request, pt party
 func (h *handlers) respondRequest(c *gin.Context, r models.Request, status int) {
 	p := principal(c)
 	pt, ok := partyOf(p, r)
+	if !ok && h.coordinatesRequest(c, r) {
+		pt, ok = party{side: coordinating, reason: c.Query("reason")}, true
+	}
 	if !ok {
 		deny(c, policy.NotFound, "the request")
 		return
@@ -213,13 +219,21 @@ func (h *handlers) respondRequest(c *gin.Context, r models.Request, status int) 
 	if shown {
 		if err := h.store.LogPersonalDataAccess(c.Request.Context(), models.AccessLogEntry{
 			RequestID: r.ID, UserID: p.UserID, AuthorityID: &p.Body.ID,
-			What: c.Request.Method + " " + c.FullPath(), Reason: "party to the request (" + string(pt.side) + ")",
+			What: c.Request.Method + " " + c.FullPath(), Reason: accessReason(pt),
 		}); err != nil {
 			h.internalError(c, err)
 			return
 		}
 	}
 	c.JSON(status, v)
+}
+
+// accessReason is what the access log records as the reason for a read.
+func accessReason(pt party) string {
+	if pt.side == coordinating {
+		return "coordinator: " + pt.reason
+	}
+	return "party to the request (" + string(pt.side) + ")"
 }
 
 // respondFresh reloads a request after an action and answers with it.

@@ -28,11 +28,17 @@ const dateLayout = "2006-01-02"
 // maxNeededByDays bounds how far ahead a needed-by date may lie.
 const maxNeededByDays = 366
 
+// coordinating is the part of a coordinator whose scope covers one of the
+// two authorities of a request.
+const coordinating workflows.Side = "coordinator"
+
 // party is the caller's part in a request.
 type party struct {
 	side      workflows.Side
 	handler   bool
 	allocator bool
+	// reason is a coordinator's recorded reason for reading personal data.
+	reason string
 }
 
 // partyOf tells the caller's part in a request; ok is false for a caller
@@ -67,12 +73,35 @@ func (h *handlers) loadRequest(c *gin.Context) (models.Request, party, bool) {
 		return models.Request{}, party{}, false
 	}
 	pt, ok := partyOf(principal(c), r)
+	if !ok && r.State != models.Draft && h.coordinatesRequest(c, r) {
+		pt, ok = party{side: coordinating, reason: strings.TrimSpace(c.Query("reason"))}, true
+	}
 	if !ok {
 		deny(c, policy.NotFound, "the request")
 		return models.Request{}, party{}, false
 	}
 	return r, pt, true
 }
+
+// coordinatesRequest reports whether the caller coordinates the requesting
+// or the responding authority of a sent request.
+func (h *handlers) coordinatesRequest(c *gin.Context, r models.Request) bool {
+	p := principal(c)
+	if p.Body == nil || !p.Body.Kind.IsCoordinator() {
+		return false
+	}
+	for _, id := range []uuid.UUID{r.RequestingAuthority, r.RespondingAuthority} {
+		a, err := h.store.Authority(c.Request.Context(), id)
+		if err == nil && p.Coordinates(targetOf(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// minReasonLength keeps a coordinator's reason for reading personal data
+// from being a formality.
+const minReasonLength = 10
 
 // ---- drafts ----
 

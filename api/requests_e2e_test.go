@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -336,5 +337,37 @@ func TestRequest_PersonalDataAreBlockedThenDeletedByTheWorkflowsOwnTimers(t *tes
 	}
 	if !equalStrings(said, []string{"personal_data_blocked", "personal_data_deleted"}) {
 		t.Errorf("the timeline says %v of the retention, want blocked then deleted", said)
+	}
+}
+
+func TestRequest_ACoordinatorSeesPersonalDataOnlyAfterRecordingAReason(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	plCoordinator := sys.NationalCoordinator(t, "PL")
+	frCoordinator := sys.NationalCoordinator(t, "FR")
+	d := draft(t, sys, requester, responder)
+	if r := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID, plCoordinator.Token, nil); r.Status != http.StatusNotFound {
+		t.Errorf("a coordinator reads a draft: %d, want 404", r.Status)
+	}
+	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+	act(t, sys, responder, d.ID, "accept", nil, http.StatusOK)
+
+	without := get(t, sys, plCoordinator, d.ID, "en")
+	if without.PersonalData != nil || without.PersonalDataStatus != "reason_required" || len(without.AllowedActions) != 0 {
+		t.Errorf("without a reason the coordinator sees %+v", without)
+	}
+	resp := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"?reason="+url.QueryEscape("complaint by the provider, case 2026/17"), plCoordinator.Token, nil)
+	var with requestOut
+	resp.JSON(t, &with)
+	if with.PersonalData["name"] != "Jan Kowalski" {
+		t.Errorf("with a reason the coordinator sees %+v", with.PersonalData)
+	}
+	var logged []struct{ Reason string }
+	sys.Store.DB().Raw("SELECT reason FROM personal_data_access_log WHERE request_id = ? AND user_id = ?", d.ID, plCoordinator.UserID).Scan(&logged)
+	if len(logged) != 1 || logged[0].Reason != "coordinator: complaint by the provider, case 2026/17" {
+		t.Errorf("access log of the coordinator %+v, want the one read with its reason", logged)
+	}
+	if r := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"?reason=curious+about+it", frCoordinator.Token, nil); r.Status != http.StatusNotFound {
+		t.Errorf("a coordinator of a third country: %d, want 404", r.Status)
 	}
 }
