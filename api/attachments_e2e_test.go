@@ -77,6 +77,9 @@ func TestAttachments_AreTypeCheckedBoundedAndRedactedLikePersonalData(t *testing
 	if n := count(responder); n != 2 {
 		t.Errorf("after acceptance the responder lists %d files, want 2", n)
 	}
+	if v := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID, responder.Token, nil).Map(t); len(v["attachments"].([]any)) != 2 {
+		t.Errorf("the request's view lists %v, want both files", v["attachments"])
+	}
 	r := sys.Do(t, http.MethodGet, download, responder.Token, nil)
 	if r.Status != http.StatusOK || !bytes.Equal(r.Body, pdf) || r.Header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("download: %d %q", r.Status, r.Header.Get("Content-Type"))

@@ -99,6 +99,7 @@ type requestView struct {
 	PersonalData        map[string]string  `json:"personal_data"`
 	PersonalDataStatus  string             `json:"personal_data_status"`
 	Messages            []messageView      `json:"messages"`
+	Attachments         []attachmentView   `json:"attachments"`
 	AllowedActions      []workflows.Action `json:"allowed_actions"`
 }
 
@@ -122,7 +123,7 @@ func (h *handlers) requestViewOf(ctx context.Context, r models.Request, pt party
 		RequestingAuthority: r.RequestingAuthority, RespondingAuthority: r.RespondingAuthority, AssignedHandler: r.AssignedHandler,
 		NeededBy: r.NeededBy.Format(dateLayout), SentAt: r.SentAt, ReplyDueAt: r.ReplyDue, Overdue: r.Overdue,
 		EscalatedAt: r.EscalatedAt, ClosedAt: r.ClosedAt, Lang: lang, PersonalDataStatus: status,
-		Questions: []questionView{}, Messages: []messageView{}, AllowedActions: []workflows.Action{},
+		Questions: []questionView{}, Messages: []messageView{}, Attachments: []attachmentView{}, AllowedActions: []workflows.Action{},
 	}
 	if r.SentAt != nil && r.ReplyDueDays != nil {
 		v.ReplyDueDate = dayAfter(*r.SentAt, *r.ReplyDueDays)
@@ -195,6 +196,17 @@ func (h *handlers) requestViewOf(ctx context.Context, r models.Request, pt party
 			shown = shown || e.Personal
 		}
 		v.Messages = append(v.Messages, m)
+	}
+	if attachmentsVisible(r, pt) {
+		files, err := h.store.Attachments(ctx, r.ID)
+		if err != nil {
+			return requestView{}, false, err
+		}
+		for _, f := range files {
+			if !f.Personal || show {
+				v.Attachments = append(v.Attachments, attachmentViewOf(f))
+			}
+		}
 	}
 	return v, shown, nil
 }
