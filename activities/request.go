@@ -51,6 +51,7 @@ type RequestEventCommand struct {
 type RequestSnapshot struct {
 	State               string
 	RespondingAuthority uuid.UUID
+	AcceptedBy          uuid.UUID
 	AssignedHandler     uuid.UUID
 	ReplyDue            time.Time
 	ReplyDueDays        int
@@ -84,6 +85,7 @@ type RequestEvent struct {
 // data.
 var personalTextKinds = map[string]bool{
 	"answer": true, "clarify": true, "request-clarification": true, "message": true, "refer": true,
+	"withdraw": true, "forward": true,
 }
 
 // RecordRequestEvent writes an event of a request and the state it leaves
@@ -109,6 +111,9 @@ func (a *Activities) RecordRequestEvent(ctx context.Context, ev RequestEvent) er
 	}
 	if ev.After.AssignedHandler != uuid.Nil {
 		rec.AssignedHandler = &ev.After.AssignedHandler
+	}
+	if ev.After.AcceptedBy != uuid.Nil {
+		rec.AcceptedBy = &ev.After.AcceptedBy
 	}
 	if ev.ActorUser != uuid.Nil {
 		rec.ActorUser = &ev.ActorUser

@@ -50,7 +50,7 @@ type attachmentView struct {
 // the responding side sees none before it accepts (SPEC §4), and personal
 // files follow the personal data's blocking.
 func attachmentsVisible(r models.Request, pt party) bool {
-	return !(pt.side == workflows.Responding && r.State == string(workflows.AwaitingAcceptance))
+	return pt.side != workflows.Responding || (r.AcceptedBy != nil && *r.AcceptedBy == pt.authority)
 }
 
 // addAttachment stores an uploaded file on a request, with the timeline

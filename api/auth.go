@@ -116,7 +116,7 @@ func (h *handlers) login(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	client := c.ClientIP()
-	byAccount, byClient, err := h.store.LoginFailures(ctx, req.Email, client, time.Now().Add(-loginWindow))
+	attempt, byAccount, byClient, err := h.store.BeginLogin(ctx, req.Email, client, time.Now().Add(-loginWindow))
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -134,10 +134,6 @@ func (h *handlers) login(c *gin.Context) {
 		return
 	}
 	if !password.Matches(user.PasswordHash, req.Password) {
-		if err := h.store.RecordLogin(ctx, req.Email, client, false); err != nil {
-			h.internalError(c, err)
-			return
-		}
 		abortWithError(c, http.StatusUnauthorized, "invalid_credentials", "the email address or the password is wrong", nil)
 		return
 	}
@@ -146,7 +142,7 @@ func (h *handlers) login(c *gin.Context) {
 			"this account is not active: it awaits activation or its authority's validation, or it was deactivated", nil)
 		return
 	}
-	if err := h.store.RecordLogin(ctx, req.Email, client, true); err != nil {
+	if err := h.store.LoginSucceeded(ctx, attempt); err != nil {
 		h.internalError(c, err)
 		return
 	}

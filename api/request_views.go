@@ -20,21 +20,26 @@ const (
 	personalBlocked       = "blocked"
 	personalDeleted       = "deleted"
 	personalNeedsReason   = "reason_required"
+	personalNeedsRole     = "role_required"
 )
 
 // personalStatus says whether the caller may see the request's personal
-// data: the requesting side always, the responding side once it has
-// accepted, nobody once they are blocked (SPEC §4).
+// data: the requesting side's officials of the area always, the responding
+// side's once their authority has accepted (a withdrawal before that, or a
+// forward, leaves it out), a coordinator with a reason, nobody once they
+// are blocked (SPEC §4).
 func personalStatus(r models.Request, pt party) string {
 	switch {
 	case r.PersonalDeletedAt != nil:
 		return personalDeleted
 	case r.PersonalBlockedAt != nil:
 		return personalBlocked
-	case pt.side == workflows.Responding && r.State == string(workflows.AwaitingAcceptance):
+	case pt.side == workflows.Responding && (r.AcceptedBy == nil || *r.AcceptedBy != pt.authority):
 		return personalUntilAccepted
 	case pt.side == coordinating && len([]rune(pt.reason)) < minReasonLength:
 		return personalNeedsReason
+	case pt.side != coordinating && !pt.handler && !pt.allocator:
+		return personalNeedsRole
 	}
 	return personalShown
 }
@@ -212,16 +217,16 @@ func (h *handlers) requestViewOf(ctx context.Context, r models.Request, pt party
 }
 
 // respondRequest answers with the caller's view of a request, logging the
-// read when it shows personal data.
-func (h *handlers) respondRequest(c *gin.Context, r models.Request, status int) {
+// read when it shows personal data. A zero party is worked out afresh, as
+// after the caller's own action.
+func (h *handlers) respondRequest(c *gin.Context, r models.Request, status int, pt party) {
 	p := principal(c)
-	pt, ok := partyOf(p, r)
-	if !ok && h.coordinatesRequest(c, r) {
-		pt, ok = party{side: coordinating, reason: c.Query("reason")}, true
-	}
-	if !ok {
-		deny(c, policy.NotFound, "the request")
-		return
+	if pt.side == "" {
+		var ok bool
+		if pt, ok = partyOf(p, r); !ok {
+			deny(c, policy.NotFound, "the request")
+			return
+		}
 	}
 	v, shown, err := h.requestViewOf(c.Request.Context(), r, pt, h.language(c))
 	if err != nil {
@@ -255,13 +260,13 @@ func (h *handlers) respondFresh(c *gin.Context, id uuid.UUID) {
 		h.internalError(c, err)
 		return
 	}
-	h.respondRequest(c, r, http.StatusOK)
+	h.respondRequest(c, r, http.StatusOK, party{})
 }
 
 func (h *handlers) getRequest(c *gin.Context) {
-	r, _, ok := h.loadRequest(c)
+	r, pt, ok := h.loadRequest(c)
 	if !ok {
 		return
 	}
-	h.respondRequest(c, r, http.StatusOK)
+	h.respondRequest(c, r, http.StatusOK, pt)
 }

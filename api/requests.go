@@ -34,7 +34,9 @@ const coordinating workflows.Side = "coordinator"
 
 // party is the caller's part in a request.
 type party struct {
-	side      workflows.Side
+	side workflows.Side
+	// authority is the caller's own.
+	authority uuid.UUID
 	handler   bool
 	allocator bool
 	// reason is a coordinator's recorded reason for reading personal data.
@@ -49,7 +51,7 @@ func partyOf(p policy.Principal, r models.Request) (party, bool) {
 	if b == nil || b.Status != models.AuthorityActive {
 		return party{}, false
 	}
-	pt := party{handler: p.Has(models.RequestHandler, r.AreaCode), allocator: p.Has(models.Allocator, r.AreaCode)}
+	pt := party{authority: b.ID, handler: p.Has(models.RequestHandler, r.AreaCode), allocator: p.Has(models.Allocator, r.AreaCode)}
 	switch {
 	case b.ID == r.RequestingAuthority:
 		pt.side = workflows.Requesting
@@ -92,7 +94,14 @@ func (h *handlers) coordinatesRequest(c *gin.Context, r models.Request) bool {
 	}
 	for _, id := range []uuid.UUID{r.RequestingAuthority, r.RespondingAuthority} {
 		a, err := h.store.Authority(c.Request.Context(), id)
-		if err == nil && p.Coordinates(targetOf(a)) {
+		if err != nil {
+			continue
+		}
+		// The request's own area decides an area-scoped coordinator's
+		// reach, not the other areas its authorities work in.
+		target := targetOf(a)
+		target.Areas = []string{r.AreaCode}
+		if p.Coordinates(target) {
 			return true
 		}
 	}
@@ -156,7 +165,7 @@ func (h *handlers) createDraft(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	h.respondRequest(c, r, http.StatusCreated)
+	h.respondRequest(c, r, http.StatusCreated, party{})
 }
 
 // applyDraft checks the fields given against the reference data and the
@@ -284,7 +293,7 @@ func (h *handlers) updateDraft(c *gin.Context) {
 	case err != nil:
 		h.storeError(c, err, "the request")
 	default:
-		h.respondRequest(c, updated, http.StatusOK)
+		h.respondRequest(c, updated, http.StatusOK, party{})
 	}
 }
 
@@ -342,26 +351,47 @@ func (h *handlers) sendRequest(c *gin.Context) {
 		abortWithError(c, http.StatusConflict, "wrong_state", "the request is "+r.State+": it has been sent already", nil)
 		return
 	}
+	// From here no edit or deletion of the draft slips in before the
+	// workflow records it as sent.
+	r, err := h.store.ClaimForSending(c.Request.Context(), r.ID)
+	if errors.Is(err, models.ErrNotDraft) {
+		abortWithError(c, http.StatusConflict, "wrong_state", "the request is being sent or has been sent already", nil)
+		return
+	}
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	if !h.send(c, r) {
+		if err := h.store.ReleaseSending(context.WithoutCancel(c.Request.Context()), r.ID); err != nil {
+			h.log.Error("release a draft after a failed send", "request", r.ID, "err", err)
+		}
+	}
+}
+
+// send starts the request's workflow; it reports false when the request
+// was not sent, having answered the caller.
+func (h *handlers) send(c *gin.Context, r models.Request) bool {
 	now := time.Now().UTC()
 	days := daysBetween(now, r.NeededBy)
 	if days < 1 {
 		fieldErrors(c, []FieldError{{Field: "needed_by", Rule: "in_the_future", Param: r.NeededBy.Format(dateLayout)}})
-		return
+		return false
 	}
 	area, _ := h.ref.cat.Area(r.AreaCode)
 	requester, err := h.store.Authority(c.Request.Context(), r.RequestingAuthority)
 	if err != nil {
 		h.internalError(c, err)
-		return
+		return false
 	}
 	responder, err := h.store.Authority(c.Request.Context(), r.RespondingAuthority)
 	if err != nil {
 		h.internalError(c, err)
-		return
+		return false
 	}
 	if responder.Status != models.AuthorityActive {
 		fieldErrors(c, []FieldError{{Field: "responding_authority", Rule: "active_authority"}})
-		return
+		return false
 	}
 	p := principal(c)
 	in := workflows.RequestInput{
@@ -375,7 +405,8 @@ func (h *handlers) sendRequest(c *gin.Context) {
 		ID:                       workflows.RequestWorkflowID(r.ID),
 		TaskQueue:                h.settings.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// A request whose workflow failed may be sent again.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 	}, workflows.RequestWorkflowName, in)
 	handle, err := h.temporal.UpdateWithStartWorkflow(c.Request.Context(), client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
@@ -390,13 +421,14 @@ func (h *handlers) sendRequest(c *gin.Context) {
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {
 		abortWithError(c, http.StatusConflict, "wrong_state", "the request has been sent already", nil)
-		return
+		return false
 	}
 	if err != nil {
 		h.internalError(c, err)
-		return
+		return false
 	}
 	h.respondFresh(c, r.ID)
+	return true
 }
 
 type answerInput struct {

@@ -372,3 +372,61 @@ func TestRequest_ACoordinatorSeesPersonalDataOnlyAfterRecordingAReason(t *testin
 		t.Errorf("a coordinator of a third country: %d, want 404", r.Status)
 	}
 }
+
+func TestRequest_PersonalDataStayHiddenFromAResponderThatNeverAccepted(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	d := draft(t, sys, requester, responder)
+	if status, _ := upload(t, sys, requester.Token, d.ID, "Ausweis.pdf", []byte("%PDF-1.4\n%%EOF\n"), "true"); status != http.StatusCreated {
+		t.Fatalf("upload: %d", status)
+	}
+	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+	act(t, sys, requester, d.ID, "withdraw", map[string]any{"text": "Herr Kowalski ist verzogen.", "text_lang": "de"}, http.StatusOK)
+
+	got := get(t, sys, responder, d.ID, "pl")
+	if got.State != "WITHDRAWN" || got.PersonalData != nil || got.PersonalDataStatus != "redacted_until_accepted" || got.FreeText.Text != nil {
+		t.Errorf("after a withdrawal before acceptance the responder sees %+v", got)
+	}
+	for _, m := range got.Messages {
+		if m.Text != nil {
+			t.Errorf("the responder reads the withdrawal's text %q", *m.Text)
+		}
+	}
+	var files struct {
+		Attachments []any `json:"attachments"`
+	}
+	sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"/attachments", responder.Token, nil).JSON(t, &files)
+	if len(files.Attachments) != 0 {
+		t.Errorf("the responder lists %d files of a request it never accepted", len(files.Attachments))
+	}
+}
+
+func TestRequest_OnlyOfficialsOfTheAreaAndCoordinatorsOfItReadPersonalData(t *testing.T) {
+	sys := testsystem.Start(t, testsystem.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	d := draft(t, sys, requester, responder)
+	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+	act(t, sys, responder, d.ID, "accept", nil, http.StatusOK)
+
+	// A colleague of the requester without a role in the area.
+	colleague := sys.Authority(t, "DE", "Bayern", nil, nil)
+	sys.Store.DB().Exec("UPDATE users SET authority_id = ? WHERE id = ?", requester.AuthorityID, colleague.UserID)
+	sys.Store.DB().Exec("INSERT INTO user_roles (user_id, role) VALUES (?, 'local_data_administrator')", colleague.UserID)
+	colleague.Token = sys.Login(t, colleague.Email, testsystem.ActivePassword)
+	if got := get(t, sys, colleague, d.ID, "de"); got.PersonalData != nil || got.PersonalDataStatus != "role_required" {
+		t.Errorf("an administrator without a role in the area sees %+v", got)
+	}
+
+	// A delegated coordinator for another area, in the responding country.
+	pqCoordinator := sys.Authority(t, "PL", "", []models.AuthorityArea{{AreaCode: "services"}}, []models.UserRole{{Role: models.CoordinatorRole}})
+	sys.Store.DB().Exec("UPDATE authorities SET kind = 'delegated_coordinator', scope_area = 'professional-qualifications' WHERE id = ?", pqCoordinator.AuthorityID)
+	if r := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"?reason="+url.QueryEscape("checking a complaint of 2026"), pqCoordinator.Token, nil); r.Status != http.StatusNotFound {
+		t.Errorf("a coordinator of another area reads a services request: %d, want 404", r.Status)
+	}
+
+	// A reason of blanks is no reason.
+	plCoordinator := sys.NationalCoordinator(t, "PL")
+	if got := get(t, sys, plCoordinator, d.ID, "en&reason="+url.QueryEscape("            ")); got.PersonalData != nil || got.PersonalDataStatus != "reason_required" {
+		t.Errorf("with a reason of blanks the coordinator sees %+v", got)
+	}
+}

@@ -27,29 +27,33 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, nil
 }
 
-// LoginFailures counts the failed logins since a moment, for the address
-// and for the client.
-func (s *Store) LoginFailures(ctx context.Context, email, clientIP string, since time.Time) (byEmail, byClient int64, err error) {
-	row := s.db.WithContext(ctx).Raw(`
+// BeginLogin records an attempt as failed before the password is checked,
+// and counts the failures before it since a moment, for the address and for
+// the client. Recording first means that guesses sent in parallel count
+// against each other instead of all passing the check at once.
+func (s *Store) BeginLogin(ctx context.Context, email, clientIP string, since time.Time) (attempt int64, byEmail, byClient int64, err error) {
+	db := s.db.WithContext(ctx)
+	if err := db.Raw("INSERT INTO login_attempts (email, client_ip, succeeded) VALUES (?, ?, false) RETURNING id",
+		NormalizeEmail(email), clientIP).Scan(&attempt).Error; err != nil {
+		return 0, 0, 0, fmt.Errorf("record login attempt: %w", err)
+	}
+	row := db.Raw(`
 		SELECT
 			count(*) FILTER (WHERE lower(email) = ?),
 			count(*) FILTER (WHERE client_ip = ?)
 		FROM login_attempts
-		WHERE NOT succeeded AND at > ? AND (lower(email) = ? OR client_ip = ?)`,
-		NormalizeEmail(email), clientIP, since, NormalizeEmail(email), clientIP).Row()
+		WHERE NOT succeeded AND at > ? AND id <> ? AND (lower(email) = ? OR client_ip = ?)`,
+		NormalizeEmail(email), clientIP, since, attempt, NormalizeEmail(email), clientIP).Row()
 	if err := row.Scan(&byEmail, &byClient); err != nil {
-		return 0, 0, fmt.Errorf("count login failures: %w", err)
+		return 0, 0, 0, fmt.Errorf("count login failures: %w", err)
 	}
-	return byEmail, byClient, nil
+	return attempt, byEmail, byClient, nil
 }
 
-// RecordLogin remembers an attempt, for the rate limits.
-func (s *Store) RecordLogin(ctx context.Context, email, clientIP string, succeeded bool) error {
-	err := s.db.WithContext(ctx).Exec(
-		"INSERT INTO login_attempts (email, client_ip, succeeded) VALUES (?, ?, ?)",
-		NormalizeEmail(email), clientIP, succeeded).Error
-	if err != nil {
-		return fmt.Errorf("record login attempt: %w", err)
+// LoginSucceeded marks an attempt begun with BeginLogin as a success.
+func (s *Store) LoginSucceeded(ctx context.Context, attempt int64) error {
+	if err := s.db.WithContext(ctx).Exec("UPDATE login_attempts SET succeeded = true WHERE id = ?", attempt).Error; err != nil {
+		return fmt.Errorf("record login success: %w", err)
 	}
 	return nil
 }

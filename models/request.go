@@ -29,6 +29,9 @@ type RequestEventRecord struct {
 
 	State               string
 	RespondingAuthority uuid.UUID
+	// AcceptedBy is the responding authority that accepted, nil before
+	// acceptance and after a forward.
+	AcceptedBy          *uuid.UUID
 	AssignedHandler     *uuid.UUID
 	ReplyDue            time.Time
 	ReplyDueDays        int
@@ -79,6 +82,7 @@ func (s *Store) RecordRequestEvent(ctx context.Context, ev RequestEventRecord, a
 			"state":                 ev.State,
 			"responding_authority":  ev.RespondingAuthority,
 			"assigned_handler":      ev.AssignedHandler,
+			"accepted_by":           ev.AcceptedBy,
 			"reply_due":             ev.ReplyDue,
 			"reply_due_days":        ev.ReplyDueDays,
 			"proposed_due_days":     nullIfZero(ev.ProposedDueDays),
@@ -145,7 +149,7 @@ func deletePersonalData(tx *gorm.DB, requestID uuid.UUID) error {
 		{"personal answers", "UPDATE request_answers SET value = '' WHERE request_id = ? AND personal"},
 		{"personal texts", "UPDATE request_events SET text = '' WHERE request_id = ? AND personal"},
 		{"free text", "UPDATE requests SET free_text = '' WHERE id = ?"},
-		{"personal attachments", "UPDATE request_attachments SET content = NULL, deleted_at = now() WHERE request_id = ? AND personal AND deleted_at IS NULL"},
+		{"personal attachments", "UPDATE request_attachments SET content = NULL, filename = 'deleted', deleted_at = now() WHERE request_id = ? AND personal AND deleted_at IS NULL"},
 	}
 	for _, step := range steps {
 		if err := tx.Exec(step.query, requestID).Error; err != nil {

@@ -35,6 +35,8 @@ type Request struct {
 	ProposedDueDays     *int
 	AcceptanceClockFrom *time.Time
 	AssignedHandler     *uuid.UUID `gorm:"type:uuid"`
+	AcceptedBy          *uuid.UUID `gorm:"type:uuid"`
+	SendingAt           *time.Time
 	Overdue             bool
 	EscalatedAt         *time.Time
 	AnsweredAt          *time.Time
@@ -130,7 +132,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id uuid.UUID, change func(r *Re
 			}
 			return fmt.Errorf("lock draft: %w", err)
 		}
-		if r.State != Draft {
+		if r.State != Draft || r.SendingAt != nil {
 			return ErrNotDraft
 		}
 		var pd RequestPersonalData
@@ -152,7 +154,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id uuid.UUID, change func(r *Re
 
 // DeleteDraft removes a draft; a sent request is never deleted.
 func (s *Store) DeleteDraft(ctx context.Context, id uuid.UUID) error {
-	res := s.db.WithContext(ctx).Exec("DELETE FROM requests WHERE id = ? AND state = ?", id, Draft)
+	res := s.db.WithContext(ctx).Exec("DELETE FROM requests WHERE id = ? AND state = ? AND sending_at IS NULL", id, Draft)
 	if res.Error != nil {
 		return fmt.Errorf("delete draft: %w", res.Error)
 	}
@@ -305,7 +307,9 @@ func (s *Store) AddAttachment(ctx context.Context, a *Attachment) error {
 		if err := tx.Create(a).Error; err != nil {
 			return fmt.Errorf("store attachment: %w", err)
 		}
-		details := fmt.Sprintf(`{"attachment": %q, "filename": %q, "personal": %t}`, a.ID, a.Filename, a.Personal)
+		// The file's name may name the data subject: the timeline keeps
+		// only the attachment's id.
+		details := fmt.Sprintf(`{"attachment": %q, "personal": %t}`, a.ID, a.Personal)
 		err := tx.Exec(`INSERT INTO request_events (request_id, event_key, kind, actor_user, authority, details, at)
 			VALUES (?, ?, 'attachment_added', ?, ?, ?, now())`,
 			a.RequestID, "attachment/"+a.ID.String(), a.UploadedBy, a.AuthorityID, details).Error
@@ -337,4 +341,29 @@ func (s *Store) Attachment(ctx context.Context, requestID, id uuid.UUID) (Attach
 		return Attachment{}, fmt.Errorf("load attachment: %w", err)
 	}
 	return a, nil
+}
+
+// ClaimForSending marks a draft as being sent, so that no edit or deletion
+// slips in between reading it and its workflow recording it as sent. It
+// fails with ErrNotDraft when the request was sent or is being sent.
+func (s *Store) ClaimForSending(ctx context.Context, id uuid.UUID) (Request, error) {
+	var r Request
+	res := s.db.WithContext(ctx).Raw(`UPDATE requests SET sending_at = now()
+		WHERE id = ? AND state = ? AND sending_at IS NULL RETURNING *`, id, Draft).Scan(&r)
+	if res.Error != nil {
+		return Request{}, fmt.Errorf("claim draft for sending: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return Request{}, ErrNotDraft
+	}
+	return r, nil
+}
+
+// ReleaseSending gives a draft back to its authors after its sending failed.
+func (s *Store) ReleaseSending(ctx context.Context, id uuid.UUID) error {
+	err := s.db.WithContext(ctx).Exec("UPDATE requests SET sending_at = NULL WHERE id = ? AND state = ?", id, Draft).Error
+	if err != nil {
+		return fmt.Errorf("release draft: %w", err)
+	}
+	return nil
 }

@@ -209,9 +209,11 @@ func (r *registration) run(ctx workflow.Context) (RegistrationOutcome, error) {
 	return *r.outcome, nil
 }
 
-// activityContext sets the options every directory activity runs with: a
-// short timeout, and bounded retries so a broken database does not retry
-// forever while officials wait.
+// activityContext sets the options of the activities that record a
+// request's or a registration's events: a short timeout, and retries
+// without limit. They only write to the database, so retrying spams nobody;
+// giving up would fail the workflow and with it every later deadline,
+// escalation and deletion of personal data.
 func activityContext(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
@@ -219,7 +221,6 @@ func activityContext(ctx workflow.Context) workflow.Context {
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
 			MaximumInterval:    time.Minute,
-			MaximumAttempts:    20,
 		},
 	})
 }

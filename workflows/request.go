@@ -96,7 +96,7 @@ func refuse(errType, format string, args ...any) error {
 // request does not allow, before it enters the workflow's history.
 func (r *request) validate(ctx workflow.Context, a Action, cmd RequestCommand) error {
 	rule, _ := ruleOf(a)
-	if r.acting {
+	if r.acting || !r.sent {
 		return refuse(ErrTypeBusy, "another action on this request is being recorded; try again")
 	}
 	if !slices.Contains(rule.states, r.p.State) {
@@ -151,6 +151,9 @@ func (r *request) validatePayload(ctx workflow.Context, a Action, side Side, cmd
 		if r.p.ProposedDueDays == 0 || r.p.ProposedBy == side {
 			return refuse(ErrTypeWrongState, "there is no reply date proposed by the other side to agree to")
 		}
+		if r.p.ProposedDueDays <= today {
+			return refuse(ErrTypeInvalidAction, "the proposed reply date has passed: ask for a new one")
+		}
 	case ActForward:
 		if cmd.ForwardTo == uuid.Nil || cmd.ForwardTo == r.p.RespondingAuthority || cmd.ForwardTo == r.in.RequestingAuthority {
 			return refuse(ErrTypeInvalidAction, "forward needs another authority to forward to")
@@ -187,8 +190,8 @@ func (r *request) daysSinceSent(now time.Time) int {
 
 // apply records an action and returns once it is visible in the read model.
 func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (RequestStatus, error) {
-	if r.firing || r.acting {
-		if err := workflow.Await(ctx, func() bool { return !r.firing && !r.acting }); err != nil {
+	if r.firing || r.acting || !r.sent {
+		if err := workflow.Await(ctx, func() bool { return r.sent && !r.firing && !r.acting }); err != nil {
 			return RequestStatus{}, err
 		}
 		// What was recorded meanwhile may have made the action impossible.
@@ -204,6 +207,7 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 	switch a {
 	case ActAccept:
 		next.State = Accepted
+		next.AcceptedBy = next.RespondingAuthority
 		// The reply's reminders count from now: one whose moment passed
 		// while the request waited for acceptance would arrive stale.
 		next.ReplyDueSetAt = now
@@ -213,6 +217,7 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 	case ActForward:
 		next.State = AwaitingAcceptance
 		next.RespondingAuthority = cmd.ForwardTo
+		next.AcceptedBy = uuid.Nil
 		next.AssignedHandler = uuid.Nil
 		next.AcceptanceClockFrom = now
 		next.ProposedDueDays, next.ProposedBy = 0, ""
@@ -273,6 +278,7 @@ func (r *request) snapshot(p RequestProgress) activities.RequestSnapshot {
 	s := activities.RequestSnapshot{
 		State:               string(p.State),
 		RespondingAuthority: p.RespondingAuthority,
+		AcceptedBy:          p.AcceptedBy,
 		AssignedHandler:     p.AssignedHandler,
 		ReplyDue:            r.in.SentAt.Add(time.Duration(p.ReplyDueDays) * r.in.Day),
 		ReplyDueDays:        p.ReplyDueDays,
@@ -300,6 +306,10 @@ type deadline struct {
 }
 
 func (r *request) days(n int) time.Duration { return time.Duration(n) * r.in.Day }
+
+func (r *request) months(n int) time.Duration {
+	return time.Duration(float64(n) * daysPerMonth * float64(r.in.Day))
+}
 
 // pending lists the deadlines still ahead in the current state, earliest
 // first. Keys name the deadline with its anchor, so a forward or a new
@@ -334,8 +344,8 @@ func (r *request) pending() []deadline {
 		add(activities.ReplyEscalation, due, d.ReplyEscalateDaysAfter, due.Add(r.days(d.ReplyEscalateDaysAfter)))
 		add(activities.ReplyEscalationBoth, due, d.ReplyEscalateBothAfter, due.Add(r.days(d.ReplyEscalateBothAfter)))
 	case !r.p.State.Open():
-		add(activities.PersonalDataBlocked, r.p.ClosedAt, d.BlockAfterMonths, r.p.ClosedAt.Add(r.days(d.BlockAfterMonths*daysPerMonth)))
-		add(activities.PersonalDataDeleted, r.p.ClosedAt, d.DeleteAfterMonths, r.p.ClosedAt.Add(r.days(d.DeleteAfterMonths*daysPerMonth)))
+		add(activities.PersonalDataBlocked, r.p.ClosedAt, d.BlockAfterMonths, r.p.ClosedAt.Add(r.months(d.BlockAfterMonths)))
+		add(activities.PersonalDataDeleted, r.p.ClosedAt, d.DeleteAfterMonths, r.p.ClosedAt.Add(r.months(d.DeleteAfterMonths)))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
 	return out

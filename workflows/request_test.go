@@ -138,10 +138,13 @@ func mustRefuse(t *testing.T, name string, r *actionResult, errType string) {
 	}
 }
 
-const (
-	retentionBlock  = 6 * 30
-	retentionDelete = 36 * 30
+// Retention counts mean calendar months (365.25 / 12 days) after closure.
+var (
+	retentionBlock  = time.Duration(6 * 365.25 / 12 * float64(day))
+	retentionDelete = time.Duration(36 * 365.25 / 12 * float64(day))
 )
+
+func after(closedDay int, d time.Duration) []time.Duration { return []time.Duration{time.Duration(closedDay)*day + d} }
 
 func TestRequest_UnacceptedRequestIsRemindedOnDays3And6AndEscalatedOnDay7(t *testing.T) {
 	h := newRequestHarness(t, 30)
@@ -156,8 +159,8 @@ func TestRequest_UnacceptedRequestIsRemindedOnDays3And6AndEscalatedOnDay7(t *tes
 	h.expect(t, string(activities.ReplyReminder), nil)
 	h.expect(t, string(activities.ReplyOverdue), nil)
 	// Withdrawn: its personal data are blocked, then deleted, counted from withdrawal.
-	h.expect(t, string(activities.PersonalDataBlocked), days(9+retentionBlock))
-	h.expect(t, string(activities.PersonalDataDeleted), days(9+retentionDelete))
+	h.expect(t, string(activities.PersonalDataBlocked), after(9, retentionBlock))
+	h.expect(t, string(activities.PersonalDataDeleted), after(9, retentionDelete))
 }
 
 func TestRequest_AcceptedRequestIsRemindedBeforeAndOnTheDateThenOverdueAndEscalatedTwice(t *testing.T) {
@@ -176,8 +179,8 @@ func TestRequest_AcceptedRequestIsRemindedBeforeAndOnTheDateThenOverdueAndEscala
 	h.expect(t, string(activities.ReplyOverdue), days(21))
 	h.expect(t, string(activities.ReplyEscalation), days(23))
 	h.expect(t, string(activities.ReplyEscalationBoth), days(30))
-	h.expect(t, string(activities.PersonalDataBlocked), days(32+retentionBlock))
-	h.expect(t, string(activities.PersonalDataDeleted), days(32+retentionDelete))
+	h.expect(t, string(activities.PersonalDataBlocked), after(32, retentionBlock))
+	h.expect(t, string(activities.PersonalDataDeleted), after(32, retentionDelete))
 	for _, e := range h.events {
 		if e.kind == string(activities.ReplyOverdue) && !e.ev.After.Overdue {
 			t.Error("the overdue event does not mark the request overdue")
@@ -261,7 +264,7 @@ func TestRequest_ClarificationLoopThenClosure(t *testing.T) {
 			t.Errorf("step %d: state %s, want %s", i+1, s.status.State, want[i])
 		}
 	}
-	h.expect(t, string(activities.PersonalDataBlocked), days(7+retentionBlock))
+	h.expect(t, string(activities.PersonalDataBlocked), after(7, retentionBlock))
 }
 
 func TestRequest_WithdrawIsAllowedWhileAwaitingAndAcceptedOnly(t *testing.T) {

@@ -95,9 +95,10 @@ func DefaultRequestDeadlines() RequestDeadlines {
 	}
 }
 
-// daysPerMonth turns retention months into days of OPENIMI_DAY; a month of
-// thirty days keeps the arithmetic the same whatever the length of a day.
-const daysPerMonth = 30
+// daysPerMonth turns retention months into days of OPENIMI_DAY: the mean
+// calendar month, so that 36 months are three years to the day on average
+// and data are never deleted early, whatever the length of a day.
+const daysPerMonth = 365.25 / 12
 
 // RequestInput starts a request's workflow when it is sent. After a
 // continue-as-new, Resume carries the state so far.
@@ -128,7 +129,10 @@ type RequestInput struct {
 type RequestProgress struct {
 	State               RequestState
 	RespondingAuthority uuid.UUID
-	AssignedHandler     uuid.UUID
+	// AcceptedBy is the responding authority that accepted; a forward
+	// clears it.
+	AcceptedBy      uuid.UUID
+	AssignedHandler uuid.UUID
 	// AcceptanceClockFrom is when the acceptance deadlines start: sending,
 	// or the last forward.
 	AcceptanceClockFrom time.Time
@@ -196,10 +200,13 @@ type QuestionAnswer struct {
 type RequestStatus struct {
 	State               RequestState
 	RespondingAuthority uuid.UUID
-	AssignedHandler     uuid.UUID `json:",omitempty"`
-	ReplyDueDays        int
-	ProposedDueDays     int `json:",omitempty"`
-	Event               int
+	// AcceptedBy is the responding authority that accepted; a forward
+	// clears it.
+	AcceptedBy      uuid.UUID
+	AssignedHandler uuid.UUID `json:",omitempty"`
+	ReplyDueDays    int
+	ProposedDueDays int `json:",omitempty"`
+	Event           int
 }
 
 // Types of the errors action validators return; the API maps them to

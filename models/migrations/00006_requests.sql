@@ -27,6 +27,11 @@ CREATE TABLE requests (
     proposed_due_days     integer,
     acceptance_clock_from timestamptz,
     assigned_handler      uuid        REFERENCES users (id),
+    -- The responding authority that accepted the request, which alone on
+    -- that side may see its personal data; cleared by a forward.
+    accepted_by           uuid        REFERENCES authorities (id),
+    -- Set while the request is being sent: the draft is no longer edited.
+    sending_at            timestamptz,
     overdue               boolean     NOT NULL DEFAULT false,
     escalated_at          timestamptz,
     answered_at           timestamptz,
