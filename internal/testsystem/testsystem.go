@@ -191,4 +191,3 @@ func (s *System) HelpdeskToken(t testing.TB) string {
 
 // ActivePassword is the password tests give the accounts they activate.
 const ActivePassword = "correct horse battery staple"
-
