@@ -14,6 +14,7 @@ import (
 
 	"github.com/openimi/openimi/internal/app"
 	"github.com/openimi/openimi/internal/config"
+	"github.com/openimi/openimi/internal/demo"
 	"github.com/openimi/openimi/internal/devstack"
 	"github.com/openimi/openimi/internal/serve"
 )
@@ -74,7 +75,10 @@ func runDev(ctx context.Context) error {
 	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 		return err
 	}
-	printDevSummary(cfg, stack)
+	if err := seedDemoIfEmpty(ctx, sys.Store, demoCompetences(), log); err != nil {
+		return err
+	}
+	printDevSummary(cfg, stack, hasDemoLogins(ctx, sys.Store))
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return sys.ServeAPI(gctx) })
@@ -167,7 +171,7 @@ func probePort(ctx context.Context, addr string) error {
 	return l.Close()
 }
 
-func printDevSummary(cfg config.Config, stack *devstack.Stack) {
+func printDevSummary(cfg config.Config, stack *devstack.Stack, demoLogins bool) {
 	fmt.Println("OpenIMI is running:")
 	fmt.Printf("  API          %s/api/v1  (OpenAPI: %s/api/v1/openapi.json)\n", cfg.PublicURL, cfg.PublicURL)
 	if stack.Temporal != nil && stack.Temporal.UIURL != "" {
@@ -182,5 +186,9 @@ func printDevSummary(cfg config.Config, stack *devstack.Stack) {
 	}
 	fmt.Printf("  PostgreSQL   %s\n", config.RedactURL(cfg.DatabaseURL))
 	fmt.Printf("  Helpdesk     %s (password from OPENIMI_BOOTSTRAP_PASSWORD, in dev by default %q)\n", cfg.BootstrapEmail, devBootstrapPassword)
+	if demoLogins {
+		fmt.Printf("  Demo logins  coordinator|admin|handler|allocator.<country>@%s, e.g. handler.pl@%s (password %q)\n",
+			demo.LoginDomain, demo.LoginDomain, demo.Password)
+	}
 	fmt.Println("Press Ctrl-C to stop.")
 }

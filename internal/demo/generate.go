@@ -42,6 +42,8 @@ type Official struct {
 	Roles []models.UserRole
 	// Function is what the login is for, in English, for the listing.
 	Function string
+	// Authority is the official name of the official's authority.
+	Authority string
 }
 
 // Generate makes n competent authorities spread over the 30 countries, the
@@ -511,5 +513,5 @@ func (g *generator) official(login, cc, function string, a models.Authority, rol
 	for i := range roles {
 		roles[i].UserID = u.ID
 	}
-	return Official{User: u, Roles: roles, Function: function}
+	return Official{User: u, Roles: roles, Function: function, Authority: a.OfficialName}
 }
