@@ -23,7 +23,7 @@ var benchQueries = []struct {
 	q    models.AuthoritySearch
 }{
 	{"common-word", models.AuthoritySearch{Words: "municipality"}},
-	{"common-word-deep-page", models.AuthoritySearch{Words: "municipality", Page: 400}},
+	{"common-word-deep-page", models.AuthoritySearch{Words: "municipality", Page: 50}},
 	{"rare-word", models.AuthoritySearch{Words: "Vistalegre"}},
 	{"two-words", models.AuthoritySearch{Words: "medical chamber"}},
 	{"accented-word", models.AuthoritySearch{Words: "médecin"}},
@@ -32,7 +32,7 @@ var benchQueries = []struct {
 	{"word-and-country", models.AuthoritySearch{Words: "Ärztekammer", Country: "DE"}},
 	{"word-area-competence", models.AuthoritySearch{Words: "chamber", Area: demo.ProfessionalQualifications, Competence: "architect"}},
 	{"country-only", models.AuthoritySearch{Country: "FR"}},
-	{"country-only-deep-page", models.AuthoritySearch{Country: "FR", Page: 300}},
+	{"country-only-deep-page", models.AuthoritySearch{Country: "FR", Page: 50}},
 	{"area-competence", models.AuthoritySearch{Area: demo.ProfessionalQualifications, Competence: "doctor"}},
 	{"level-and-region", models.AuthoritySearch{Level: models.Regional, Region: "Bayern"}},
 	{"browse-all", models.AuthoritySearch{}},
