@@ -36,7 +36,7 @@ type AuthoritySearch struct {
 // SearchExactMatches+1): ranking and counting every match of a common word
 // costs a microsecond or two per match, a hundred milliseconds over the
 // 100,000 authorities of the benchmark.
-const SearchExactMatches = 500
+const SearchExactMatches = 200
 
 // searchTerms turns free text into a tsquery of prefix terms. Only letters
 // and digits survive, so nothing the caller types is tsquery syntax.

@@ -38,6 +38,16 @@ var benchQueries = []struct {
 	{"browse-all", models.AuthoritySearch{}},
 }
 
+// benchDeepest are the deepest pages the API allows (10,000 results at 20
+// a page), measured apart from the mix: their cost grows with their depth.
+var benchDeepest = []struct {
+	name string
+	q    models.AuthoritySearch
+}{
+	{"deepest-page-common-word", models.AuthoritySearch{Words: "municipality", Page: 400}},
+	{"deepest-page-country", models.AuthoritySearch{Country: "FR", Page: 400}},
+}
+
 // BenchmarkSearchAuthorities measures directory search over 100,000
 // authorities, per query and for the mix, in latency percentiles:
 //
@@ -71,7 +81,7 @@ func BenchmarkSearchAuthorities(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for _, bq := range benchQueries {
+	for _, bq := range append(slices.Clone(benchQueries), benchDeepest...) {
 		b.Run(bq.name, func(b *testing.B) {
 			var latencies []time.Duration
 			for b.Loop() {
