@@ -75,14 +75,21 @@ func runDev(ctx context.Context) error {
 	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 		return err
 	}
-	if err := seedDemoIfEmpty(ctx, sys.Store, demoCompetences(), log); err != nil {
+	empty, err := sys.Store.DirectoryIsEmpty(ctx)
+	if err != nil {
 		return err
 	}
-	printDevSummary(cfg, stack, hasDemoLogins(ctx, sys.Store))
+	printDevSummary(cfg, stack, empty || hasDemoLogins(ctx, sys.Store))
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return sys.ServeAPI(gctx) })
 	g.Go(func() error { return sys.RunWorker(gctx) })
+	if empty {
+		// Beside the API and the worker rather than before them: the worker
+		// must start soon after its Temporal client is dialled, and seeding
+		// takes a second.
+		g.Go(func() error { return seedDemoIfEmpty(gctx, sys.Store, demoCompetences(), log) })
+	}
 	g.Go(func() error {
 		select {
 		case name := <-stack.Exited():

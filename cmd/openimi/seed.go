@@ -100,8 +100,9 @@ func seedDemoIfEmpty(ctx context.Context, store *models.Store, comps demo.Compet
 	}
 	started := time.Now()
 	seeded, err := demo.Seed(ctx, store, comps, demo.DefaultAuthorities)
-	if errors.Is(err, models.ErrDirectoryNotEmpty) {
-		// Another process filled it in the meantime.
+	if errors.Is(err, models.ErrDirectoryNotEmpty) || ctx.Err() != nil {
+		// Another process filled it in the meantime, or dev is stopping:
+		// the transaction left nothing, and the next start seeds.
 		return nil
 	}
 	if err != nil {
