@@ -32,13 +32,12 @@ func createAuthority(tx *gorm.DB, a *Authority) error {
 }
 
 // writeSearchDocument stores the authority's words without accents, so that
-// "medecin" finds "médecin" and the reverse; its own names weigh more than
-// the words of its competences, so an authority named for what is sought
-// ranks first.
+// "medecin" finds "médecin" and the reverse. Its names also go, by a
+// trigger, into name_document, which ranks authorities named for the words
+// first.
 func writeSearchDocument(tx *gorm.DB, id uuid.UUID, names, details string) error {
-	err := tx.Exec(`UPDATE authorities SET search_document =
-		setweight(to_tsvector('simple', unaccent(?)), 'A') || setweight(to_tsvector('simple', unaccent(?)), 'C')
-		WHERE id = ?`, names, details, id).Error
+	err := tx.Exec(`UPDATE authorities SET search_document = to_tsvector('simple', unaccent(?)) WHERE id = ?`,
+		names+" "+details, id).Error
 	if err != nil {
 		return fmt.Errorf("index authority for search: %w", err)
 	}

@@ -24,6 +24,11 @@ func (a *StringArray) Scan(src any) error {
 	return nil
 }
 
+// GormDataType names the column type, without which GORM cannot parse a
+// struct holding a StringArray (every query of authorities with their areas
+// failed with "unsupported data type").
+func (StringArray) GormDataType() string { return "text[]" }
+
 // Value writes text[]; the pgx driver encodes a []string as an array.
 func (a StringArray) Value() (driver.Value, error) {
 	if a == nil {
@@ -31,9 +36,6 @@ func (a StringArray) Value() (driver.Value, error) {
 	}
 	return []string(a), nil
 }
-
-// GormDataType names the column type for GORM's schema parser.
-func (StringArray) GormDataType() string { return "text[]" }
 
 // JSONObject is a jsonb object of any values.
 type JSONObject map[string]any

@@ -144,7 +144,9 @@ var (
 	retentionDelete = time.Duration(36 * 365.25 / 12 * float64(day))
 )
 
-func after(closedDay int, d time.Duration) []time.Duration { return []time.Duration{time.Duration(closedDay)*day + d} }
+func after(closedDay int, d time.Duration) []time.Duration {
+	return []time.Duration{time.Duration(closedDay)*day + d}
+}
 
 func TestRequest_UnacceptedRequestIsRemindedOnDays3And6AndEscalatedOnDay7(t *testing.T) {
 	h := newRequestHarness(t, 30)

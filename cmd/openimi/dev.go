@@ -14,6 +14,7 @@ import (
 
 	"github.com/openimi/openimi/internal/app"
 	"github.com/openimi/openimi/internal/config"
+	"github.com/openimi/openimi/internal/demo"
 	"github.com/openimi/openimi/internal/devstack"
 	"github.com/openimi/openimi/internal/serve"
 )
@@ -74,11 +75,21 @@ func runDev(ctx context.Context) error {
 	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 		return err
 	}
-	printDevSummary(cfg, stack)
+	empty, err := sys.Store.DirectoryIsEmpty(ctx)
+	if err != nil {
+		return err
+	}
+	printDevSummary(cfg, stack, empty || hasDemoLogins(ctx, sys.Store))
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return sys.ServeAPI(gctx) })
 	g.Go(func() error { return sys.RunWorker(gctx) })
+	if empty {
+		// Beside the API and the worker rather than before them: the worker
+		// must start soon after its Temporal client is dialled, and seeding
+		// takes a second.
+		g.Go(func() error { return seedDemoIfEmpty(gctx, sys.Store, demo.CatalogCompetences(sys.Catalog), log) })
+	}
 	g.Go(func() error {
 		select {
 		case name := <-stack.Exited():
@@ -167,7 +178,7 @@ func probePort(ctx context.Context, addr string) error {
 	return l.Close()
 }
 
-func printDevSummary(cfg config.Config, stack *devstack.Stack) {
+func printDevSummary(cfg config.Config, stack *devstack.Stack, demoLogins bool) {
 	fmt.Println("OpenIMI is running:")
 	fmt.Printf("  API          %s/api/v1  (OpenAPI: %s/api/v1/openapi.json)\n", cfg.PublicURL, cfg.PublicURL)
 	if stack.Temporal != nil && stack.Temporal.UIURL != "" {
@@ -182,5 +193,9 @@ func printDevSummary(cfg config.Config, stack *devstack.Stack) {
 	}
 	fmt.Printf("  PostgreSQL   %s\n", config.RedactURL(cfg.DatabaseURL))
 	fmt.Printf("  Helpdesk     %s (password from OPENIMI_BOOTSTRAP_PASSWORD, in dev by default %q)\n", cfg.BootstrapEmail, devBootstrapPassword)
+	if demoLogins {
+		fmt.Printf("  Demo logins  coordinator|admin|handler|allocator.<country>@%s, e.g. handler.pl@%s (password %q)\n",
+			demo.LoginDomain, demo.LoginDomain, demo.Password)
+	}
 	fmt.Println("Press Ctrl-C to stop.")
 }
