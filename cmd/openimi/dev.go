@@ -69,6 +69,7 @@ func runDev(ctx context.Context) error {
 		return err
 	}
 	defer sys.Close()
+	sys.RunsWorkerToo()
 	if err := app.Migrate(ctx, sys.Store, sys.Catalog, log); err != nil {
 		return err
 	}

@@ -5,10 +5,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -47,7 +49,16 @@ type System struct {
 	Metrics  *observability.Metrics
 	Store    *models.Store
 	Temporal client.Client
+
+	// inProcessWorker is set when this process also runs the worker (as
+	// `dev` does): the API is then ready only once the worker polls.
+	inProcessWorker bool
+	workerPolling   atomic.Bool
 }
+
+// RunsWorkerToo makes the API's readiness wait for the worker of the same
+// process.
+func (sys *System) RunsWorkerToo() { sys.inProcessWorker = true }
 
 // Open connects to the database and Temporal; the caller closes it.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*System, error) {
@@ -92,13 +103,22 @@ func (sys *System) Close() {
 }
 
 func (sys *System) readiness() map[string]api.ReadinessCheck {
-	return map[string]api.ReadinessCheck{
+	checks := map[string]api.ReadinessCheck{
 		"database": sys.Store.Ping,
 		"temporal": func(ctx context.Context) error {
 			_, err := sys.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err
 		},
 	}
+	if sys.inProcessWorker {
+		checks["worker"] = func(context.Context) error {
+			if !sys.workerPolling.Load() {
+				return errors.New("the worker has not started polling yet")
+			}
+			return nil
+		}
+	}
+	return checks
 }
 
 // Router builds the API's HTTP handler.
@@ -147,6 +167,8 @@ func (sys *System) RunWorker(ctx context.Context) error {
 		return err
 	}
 	sys.Log.Info("worker polling", "task_queue", sys.Config.TaskQueue, "namespace", sys.Config.TemporalNamespace)
+	sys.workerPolling.Store(true)
+	defer sys.workerPolling.Store(false)
 	mailDone := make(chan error, 1)
 	go func() { mailDone <- mailer.Run(ctx) }()
 	<-ctx.Done()
