@@ -45,16 +45,6 @@ func (r referenceData) HasCompetence(area, code string) bool {
 	return ok
 }
 
-// CompetenceSearchText is every label and keyword of a competence, in
-// every language, for the search index.
-func (r referenceData) CompetenceSearchText(area, code string) string {
-	c, ok := r.competence(area, code)
-	if !ok {
-		return ""
-	}
-	return strings.Join(c.SearchTerms(), " ")
-}
-
 type addressInput struct {
 	Street     string `json:"street" binding:"max=200"`
 	PostalCode string `json:"postal_code" binding:"max=20"`
@@ -132,8 +122,7 @@ func checkAuthorityReferences(ref referenceData, in authorityInput, prefix strin
 }
 
 // authorityModel turns validated input into the record, with the text the
-// search index holds: names and descriptions as written, competences in
-// every language.
+// search index holds: names, designations and descriptions as written.
 func authorityModel(ref referenceData, in authorityInput, kind models.AuthorityKind, status models.AuthorityStatus) *models.Authority {
 	a := &models.Authority{
 		Kind: kind, CountryCode: in.Country, Region: strings.TrimSpace(in.Region), Level: in.Level,
@@ -150,13 +139,12 @@ func authorityModel(ref referenceData, in authorityInput, kind models.AuthorityK
 	for _, lang := range sortedMapKeys(in.Description) {
 		details = append(details, in.Description[lang])
 	}
+	// Competences are found through the reference data's index of their
+	// labels and keywords, not copied into every authority's document.
 	for _, area := range in.Areas {
 		comps := append([]string(nil), area.Competences...)
 		sort.Strings(comps)
 		a.Areas = append(a.Areas, models.AuthorityArea{AreaCode: area.Area, Competences: comps})
-		for _, c := range comps {
-			details = append(details, ref.CompetenceSearchText(area.Area, c))
-		}
 	}
 	a.SearchText = strings.Join(names, " ")
 	a.SearchDetails = strings.Join(details, " ")

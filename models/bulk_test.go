@@ -22,13 +22,6 @@ func (fakeCompetences) Match(area, term string) []string {
 	return []string{strings.ReplaceAll(term, " ", "-")}
 }
 
-func (fakeCompetences) SearchText(area, code string) string {
-	if code == "doctor" {
-		return "doctor médecin Arzt lekarz"
-	}
-	return code
-}
-
 func seedDirectory(t *testing.T, n int) (*models.Store, demo.Directory) {
 	t.Helper()
 	store := models.NewStore(testenv.Database(t))

@@ -61,10 +61,11 @@ type Authority struct {
 	Status            AuthorityStatus
 	ScopeArea         string
 	StatusReason      string
-	// SearchText is what search matches first: names and designations in
-	// every language. SearchDetails matches too, with less weight:
-	// descriptions and the labels and keywords of competences. Both are
-	// written into the search_document column and never read back.
+	// SearchText (names and designations in every language) and
+	// SearchDetails (descriptions) are what search matches of the
+	// authority's own words; they are written into the search_document
+	// column and never read back. Its competences are matched through the
+	// reference data's index of their labels and keywords.
 	SearchText    string          `gorm:"-"`
 	SearchDetails string          `gorm:"-"`
 	Areas         []AuthorityArea `gorm:"foreignKey:AuthorityID"`

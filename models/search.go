@@ -49,9 +49,18 @@ func searchTerms(words string) string {
 	return strings.Join(terms, " & ")
 }
 
+// searchWord is one word of a search: its tsquery, and the competences
+// whose labels or keywords it matches, for which it finds the authorities
+// that hold them.
+type searchWord struct {
+	query       string
+	competences []string
+}
+
 // searchFilter is the WHERE clause of a search over "authorities a", with
-// its arguments; query is the search's tsquery, or "" for none.
-func searchFilter(q AuthoritySearch, query string) (string, []any) {
+// its arguments. Every word must match the authority's own words or one of
+// its competences.
+func searchFilter(q AuthoritySearch, words []searchWord) (string, []any) {
 	// A constant, not a parameter, so that the partial indexes on active
 	// authorities apply to every plan.
 	conds := []string{"a.status = '" + string(AuthorityActive) + "'"}
@@ -60,8 +69,13 @@ func searchFilter(q AuthoritySearch, query string) (string, []any) {
 		conds = append(conds, cond)
 		args = append(args, values...)
 	}
-	if query != "" {
-		add("a.search_document @@ ?::tsquery", query)
+	for _, w := range words {
+		if len(w.competences) == 0 {
+			add("a.search_document @@ ?::tsquery", w.query)
+			continue
+		}
+		add("(a.search_document @@ ?::tsquery OR EXISTS (SELECT 1 FROM authority_areas aw WHERE aw.authority_id = a.id AND aw.competences && ?::text[]))",
+			w.query, StringArray(w.competences))
 	}
 	if q.Country != "" {
 		add("a.country_code = ?", q.Country)
@@ -96,11 +110,11 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
 			return fmt.Errorf("search authorities: %w", err)
 		}
-		query, err := textQuery(tx, q.Words)
+		words, query, err := textQuery(tx, q.Words)
 		if err != nil {
 			return err
 		}
-		where, args := searchFilter(q, query)
+		where, args := searchFilter(q, words)
 		offset := max(q.Page-1, 0) * q.PageSize
 		var ids []uuid.UUID
 		if query == "" {
@@ -128,28 +142,44 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 	return found, total, nil
 }
 
-// textQuery is the search's words as a tsquery without accents, computed
-// once: written into the search's conditions, unaccent (a stable, not an
-// immutable function) would run again for every row a plan filters. The
-// accents go first and the words are cut after, since unaccent turns a few
-// letters into tsquery syntax (ʼ into an apostrophe, ː into a colon).
-func textQuery(db *gorm.DB, words string) (string, error) {
-	if searchTerms(words) == "" {
-		return "", nil
+// textQuery turns the search's words into tsqueries without accents, each
+// with the competences it names, and the tsquery of them all, which ranks.
+// Computed once: written into the search's conditions, unaccent (a stable,
+// not an immutable function) would run again for every row a plan filters.
+// The accents go first and the words are cut after, since unaccent turns a
+// few letters into tsquery syntax (ʼ into an apostrophe, ː into a colon).
+func textQuery(db *gorm.DB, text string) ([]searchWord, string, error) {
+	if searchTerms(text) == "" {
+		return nil, "", nil
 	}
 	var plain string
-	if err := db.Raw("SELECT unaccent(?)", words).Scan(&plain).Error; err != nil {
-		return "", fmt.Errorf("search authorities: %w", err)
+	if err := db.Raw("SELECT unaccent(?)", text).Scan(&plain).Error; err != nil {
+		return nil, "", fmt.Errorf("search authorities: %w", err)
 	}
-	terms := searchTerms(plain)
-	if terms == "" {
-		return "", nil
+	terms := strings.Split(searchTerms(plain), " & ")
+	if terms[0] == "" {
+		return nil, "", nil
 	}
-	var query string
-	if err := db.Raw("SELECT to_tsquery('simple', ?)::text", terms).Scan(&query).Error; err != nil {
-		return "", fmt.Errorf("search authorities: %w", err)
+	words := make([]searchWord, 0, len(terms))
+	for _, term := range terms {
+		var w struct {
+			Query       string
+			Competences StringArray
+		}
+		err := db.Raw(`SELECT to_tsquery('simple', ?)::text AS query,
+			ARRAY(SELECT DISTINCT code FROM area_competences
+			      WHERE retired_at IS NULL AND search_vector @@ to_tsquery('simple', ?) ORDER BY code) AS competences`,
+			term, term).Scan(&w).Error
+		if err != nil {
+			return nil, "", fmt.Errorf("search authorities: %w", err)
+		}
+		words = append(words, searchWord{query: w.Query, competences: w.Competences})
 	}
-	return query, nil
+	var all string
+	if err := db.Raw("SELECT to_tsquery('simple', ?)::text", strings.Join(terms, " & ")).Scan(&all).Error; err != nil {
+		return nil, "", fmt.Errorf("search authorities: %w", err)
+	}
+	return words, all, nil
 }
 
 // countMatches counts up to SearchExactMatches+1 matches, and asks the

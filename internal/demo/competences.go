@@ -8,16 +8,12 @@ import (
 )
 
 // Competences resolves the demo's professions and activities to the
-// reference data's competence codes and search text: CatalogCompetences in
-// the program, a small fake in the generator's tests. Both methods must be
-// deterministic.
+// reference data's competence codes: CatalogCompetences in the program, a
+// small fake in the generator's tests. Match must be deterministic.
 type Competences interface {
 	// Match returns the codes of the area's competences that a term (e.g.
 	// "doctor", "construction") names.
 	Match(area, term string) []string
-	// SearchText returns every label and keyword of a competence, in every
-	// language.
-	SearchText(area, code string) string
 }
 
 // The legislative areas the demo uses, by their reference-data codes.
@@ -48,18 +44,4 @@ func (c catalogCompetences) Match(area, term string) []string {
 	}
 	slices.Sort(codes)
 	return codes
-}
-
-// SearchText returns every label and keyword of a competence.
-func (c catalogCompetences) SearchText(area, code string) string {
-	a, ok := c.cat.Area(area)
-	if !ok {
-		return ""
-	}
-	for _, comp := range a.Competences {
-		if comp.Code == code {
-			return strings.Join(comp.SearchTerms(), " ")
-		}
-	}
-	return ""
 }

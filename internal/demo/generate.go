@@ -80,7 +80,6 @@ type generator struct {
 	totalWeight int
 	names       map[string]bool // country + name
 	mailboxes   map[string]bool
-	competences map[string]string // area + code → search text
 	matches     map[string][]string
 }
 
@@ -107,7 +106,7 @@ func newGenerator(comps Competences) (*generator, error) {
 	g := &generator{
 		comps: comps, ns: ns, langs: languages(), kinds: map[kindKey]*kind{}, countries: countries(),
 		names: map[string]bool{}, mailboxes: map[string]bool{},
-		competences: map[string]string{}, matches: map[string][]string{},
+		matches: map[string][]string{},
 	}
 	for _, k := range kinds() {
 		g.kinds[k.key] = &k
@@ -423,9 +422,10 @@ func (g *generator) areas(k *kind) []models.AuthorityArea {
 	return out
 }
 
-// searchText is what search matches for the authority: its names, places,
-// designations and descriptions as written, and its competences in every
-// language, as the API writes it for authorities that register.
+// searchText is what search matches in the authority's own words: its
+// names, places, designations and descriptions as written, as the API
+// writes it for authorities that register. Its competences are found
+// through the reference data's own index of their labels and keywords.
 func (g *generator) searchText(a models.Authority) string {
 	words := []string{a.OfficialName, a.City, a.Region}
 	for _, lang := range sortedKeys(a.Designation) {
@@ -433,17 +433,6 @@ func (g *generator) searchText(a models.Authority) string {
 	}
 	for _, lang := range sortedKeys(a.Description) {
 		words = append(words, a.Description[lang])
-	}
-	for _, area := range a.Areas {
-		for _, code := range area.Competences {
-			key := area.AreaCode + "\x00" + code
-			text, ok := g.competences[key]
-			if !ok {
-				text = g.comps.SearchText(area.AreaCode, code)
-				g.competences[key] = text
-			}
-			words = append(words, text)
-		}
 	}
 	return strings.Join(slices.DeleteFunc(words, func(w string) bool { return w == "" }), " ")
 }
