@@ -25,13 +25,7 @@ func (h *handlers) registerAuthority(c *gin.Context) {
 	if !h.bindJSON(c, &req) {
 		return
 	}
-	errs := checkAuthorityReferences(h.ref, req.Authority, "authority.")
-	if !h.ref.HasLanguage(req.FirstUser.Language) {
-		errs = append(errs, FieldError{Field: "first_user.language", Rule: "known_language", Param: req.FirstUser.Language})
-	}
-	if len(req.Authority.Areas) == 0 {
-		errs = append(errs, FieldError{Field: "authority.areas", Rule: "at_least_one_area"})
-	}
+	errs := checkNewAuthority(h.ref, req.Authority, req.FirstUser.Language, true)
 	if len(errs) > 0 {
 		fieldErrors(c, errs)
 		return

@@ -69,10 +69,7 @@ func (h *handlers) createCoordinator(c *gin.Context) {
 		deny(c, decision, "coordinators of "+req.Authority.Country)
 		return
 	}
-	errs := checkAuthorityReferences(h.ref, req.Authority, "authority.")
-	if !h.ref.HasLanguage(req.FirstUser.Language) {
-		errs = append(errs, FieldError{Field: "first_user.language", Rule: "known_language", Param: req.FirstUser.Language})
-	}
+	errs := checkNewAuthority(h.ref, req.Authority, req.FirstUser.Language, false)
 	if req.Kind == models.NationalCoordinator && (req.ScopeArea != "" || req.Authority.Region != "") {
 		errs = append(errs, FieldError{Field: "scope_area", Rule: "national_covers_whole_country"})
 	}
@@ -180,13 +177,7 @@ func (h *handlers) register(c *gin.Context) {
 	if !h.bindJSON(c, &req) {
 		return
 	}
-	errs := checkAuthorityReferences(h.ref, req.Authority, "authority.")
-	if !h.ref.HasLanguage(req.FirstUser.Language) {
-		errs = append(errs, FieldError{Field: "first_user.language", Rule: "known_language", Param: req.FirstUser.Language})
-	}
-	if len(req.Authority.Areas) == 0 {
-		errs = append(errs, FieldError{Field: "authority.areas", Rule: "at_least_one_area"})
-	}
+	errs := checkNewAuthority(h.ref, req.Authority, req.FirstUser.Language, true)
 	hash, err := password.Hash(req.FirstUser.Password)
 	if errors.Is(err, password.ErrWeak) {
 		errs = append(errs, FieldError{Field: "first_user.password", Rule: "strength", Param: err.Error()})

@@ -159,3 +159,17 @@ func sortedMapKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// checkNewAuthority checks an authority and its first user's language
+// against the reference data; a competent authority must name at least one
+// area it works in.
+func checkNewAuthority(ref referenceData, in authorityInput, firstUserLang string, needsArea bool) []FieldError {
+	errs := checkAuthorityReferences(ref, in, "authority.")
+	if !ref.HasLanguage(firstUserLang) {
+		errs = append(errs, FieldError{Field: "first_user.language", Rule: "known_language", Param: firstUserLang})
+	}
+	if needsArea && len(in.Areas) == 0 {
+		errs = append(errs, FieldError{Field: "authority.areas", Rule: "at_least_one_area"})
+	}
+	return errs
+}

@@ -20,17 +20,12 @@ func apiCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, log, err := app.LoadConfig()
-			if err != nil {
-				return err
-			}
-			log.Info("starting api", "config", cfg)
-			sys, err := app.Open(ctx, cfg, log)
+			sys, err := openSystem(ctx, "api")
 			if err != nil {
 				return err
 			}
 			defer sys.Close()
-			if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
+			if err := app.BootstrapHelpdesk(ctx, sys.Config, sys.Store, sys.Log); err != nil {
 				return err
 			}
 			return sys.ServeAPI(ctx)
@@ -45,12 +40,7 @@ func workerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, log, err := app.LoadConfig()
-			if err != nil {
-				return err
-			}
-			log.Info("starting worker", "config", cfg)
-			sys, err := app.Open(ctx, cfg, log)
+			sys, err := openSystem(ctx, "worker")
 			if err != nil {
 				return err
 			}
@@ -115,4 +105,15 @@ func healthcheckCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&url, "url", "http://127.0.0.1:8080/readyz", "URL to probe")
 	return cmd
+}
+
+// openSystem reads the configuration, says what the process starts with,
+// and connects to the database and Temporal.
+func openSystem(ctx context.Context, role string) (*app.System, error) {
+	cfg, log, err := app.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	log.Info("starting "+role, "config", cfg)
+	return app.Open(ctx, cfg, log)
 }
