@@ -126,6 +126,14 @@ func TestCoordination_TheRespondingCountrysCoordinatorAcceptsOnTheAuthoritysBeha
 
 	reason := because("accepted after a phone call with the office", "handler", responder.UserID.String())
 	intervene(t, sys, frCoordinator, d.ID, "accept", reason, http.StatusNotFound)
+	// A delegated coordinator of the responding country for another area
+	// sees nothing of a services request, and can do nothing to it.
+	pqCoordinator := sys.Authority(t, "PL", "", nil, []models.UserRole{{Role: models.CoordinatorRole}})
+	sys.Store.DB().Exec("UPDATE authorities SET kind = 'delegated_coordinator', scope_area = 'professional-qualifications' WHERE id = ?", pqCoordinator.AuthorityID)
+	intervene(t, sys, pqCoordinator, d.ID, "accept", reason, http.StatusNotFound)
+	if pq := desk(t, sys, pqCoordinator, ""); pq.Total != 0 {
+		t.Errorf("the professional qualifications coordinator's desk shows %+v", pq)
+	}
 	intervene(t, sys, deCoordinator, d.ID, "accept", reason, http.StatusForbidden)
 	intervene(t, sys, responder, d.ID, "accept", reason, http.StatusForbidden)
 	intervene(t, sys, plCoordinator, d.ID, "accept", because("short"), http.StatusUnprocessableEntity)
@@ -148,6 +156,9 @@ func TestCoordination_TheRespondingCountrysCoordinatorAcceptsOnTheAuthoritysBeha
 	last := timeline.Events[len(timeline.Events)-1]
 	if last.Kind != "coordinator-accept" || last.Actor != plCoordinator.UserID.String() || last.Text == nil || *last.Text != reason["reason"] {
 		t.Errorf("timeline ends with %+v, want the coordinator's acceptance with its reason", last)
+	}
+	if got := get(t, sys, requester, d.ID, "de"); len(got.Messages) != 1 || got.Messages[0].Kind != "coordinator-accept" {
+		t.Errorf("the requester reads messages %+v, want the coordinator's reason", got.Messages)
 	}
 	intervene(t, sys, plCoordinator, d.ID, "accept", reason, http.StatusConflict)
 	sys.Mail.WaitForMessages(t, requester.Email, 1, 10*time.Second)

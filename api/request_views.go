@@ -113,6 +113,8 @@ type requestView struct {
 // messageKinds are the events whose text the parties write to each other.
 var messageKinds = map[string]bool{
 	"message": true, "request-clarification": true, "clarify": true, "refer": true, "forward": true, "withdraw": true, "answer": true,
+	// The coordinators' reasons and notes, which the parties read too.
+	"coordinator-forward": true, "coordinator-accept": true, "chase": true, "coordinator-note": true, "return": true, "coordinator-close": true,
 }
 
 func dayAfter(from time.Time, days int) string {
