@@ -90,17 +90,13 @@ func (h *handlers) coordinationDesk(c *gin.Context) {
 			SentAt: r.SentAt, EscalatedAt: r.EscalatedAt, Reasons: []string{}, CoordinatorOf: []workflows.Side{},
 			AllowedInterventions: workflows.AllowedInterventions(workflows.RequestState(r.State), r.CoordinatesRequesting, r.CoordinatesResponding),
 		}
-		if r.EscalatedAt != nil {
-			it.Reasons = append(it.Reasons, string(models.DeskEscalated))
-		}
-		if r.Overdue {
-			it.Reasons = append(it.Reasons, string(models.DeskOverdue))
-		}
-		switch r.State {
-		case string(workflows.Referred):
-			it.Reasons = append(it.Reasons, string(models.DeskReferred))
-		case string(workflows.AwaitingAcceptance):
-			it.Reasons = append(it.Reasons, string(models.DeskAwaitingAcceptance))
+		for _, tray := range []struct {
+			in     bool
+			filter models.DeskFilter
+		}{{r.InEscalated, models.DeskEscalated}, {r.InOverdue, models.DeskOverdue}, {r.InReferred, models.DeskReferred}, {r.InAwaitingAcceptance, models.DeskAwaitingAcceptance}} {
+			if tray.in {
+				it.Reasons = append(it.Reasons, string(tray.filter))
+			}
 		}
 		if r.CoordinatesRequesting {
 			it.CoordinatorOf = append(it.CoordinatorOf, workflows.Requesting)

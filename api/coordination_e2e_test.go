@@ -107,6 +107,15 @@ func TestCoordination_DeskShowsAnEscalatedRequestToTheCoordinatorsOfBothCountrie
 	if referred := desk(t, sys, plCoordinator, "referred"); referred.Total != 0 {
 		t.Errorf("PL's referred tray shows %+v", referred)
 	}
+	// Once the coordinator has stepped in, the request leaves the
+	// escalated tray and waits in the others.
+	intervene(t, sys, plCoordinator, d.ID, "chase", because("please accept it or tell me why not"), http.StatusOK)
+	if after := desk(t, sys, plCoordinator, "escalated"); after.Total != 0 {
+		t.Errorf("after the chase the escalated tray shows %+v", after)
+	}
+	if waiting := desk(t, sys, plCoordinator, ""); waiting.Total != 1 || !equalStrings(waiting.Items[0].Reasons, []string{"awaiting-acceptance"}) {
+		t.Errorf("after the chase the desk shows %+v", waiting)
+	}
 	if r := sys.Do(t, http.MethodGet, "/api/v1/coordination/requests", responder.Token, nil); r.Status != http.StatusForbidden {
 		t.Errorf("an official opens the desk: %d, want 403", r.Status)
 	}

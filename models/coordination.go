@@ -20,11 +20,19 @@ const (
 
 // deskConditions say what puts an open request in each tray.
 var deskConditions = map[DeskFilter]string{
-	DeskEscalated:          "r.escalated_at IS NOT NULL",
+	// Escalated, and no coordinator has stepped in since: a request
+	// handled stays in the other trays while it waits, and comes back here
+	// when it is escalated again.
+	DeskEscalated: `r.escalated_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM request_events e
+		WHERE e.request_id = r.id AND e.at >= r.escalated_at AND e.kind IN ` + interventionKinds + `)`,
 	DeskOverdue:            "r.overdue",
 	DeskReferred:           "r.state = 'REFERRED'",
 	DeskAwaitingAcceptance: "r.state = 'AWAITING_ACCEPTANCE'",
 }
+
+// interventionKinds are the timeline's kinds of a coordinator's
+// intervention (workflows.Interventions).
+const interventionKinds = "('coordinator-forward', 'coordinator-accept', 'chase', 'coordinator-note', 'return', 'coordinator-close')"
 
 // openStates are the states in which a request waits for somebody.
 const openStates = "('AWAITING_ACCEPTANCE', 'ACCEPTED', 'ANSWERED', 'CLARIFICATION_REQUESTED', 'REFERRED')"
@@ -53,6 +61,8 @@ type DeskItem struct {
 	RespondingCountry     string
 	CoordinatesRequesting bool
 	CoordinatesResponding bool
+	// The trays the request is in: why it is on the desk.
+	InEscalated, InOverdue, InReferred, InAwaitingAcceptance bool
 }
 
 // CoordinationDesk lists the open requests within a coordinator's scope
@@ -93,7 +103,9 @@ func (s *Store) CoordinationDesk(ctx context.Context, q DeskQuery) ([]DeskItem, 
 	}
 	var items []DeskItem
 	err := db.Raw(`SELECT r.*, ra.country_code AS requesting_country, sa.country_code AS responding_country,
-		`+inScope("ra")+` AS coordinates_requesting, `+inScope("sa")+` AS coordinates_responding `+from+`
+		`+inScope("ra")+` AS coordinates_requesting, `+inScope("sa")+` AS coordinates_responding,
+		`+deskConditions[DeskEscalated]+` AS in_escalated, `+deskConditions[DeskOverdue]+` AS in_overdue,
+		`+deskConditions[DeskReferred]+` AS in_referred, `+deskConditions[DeskAwaitingAcceptance]+` AS in_awaiting_acceptance `+from+`
 		ORDER BY r.escalated_at DESC NULLS LAST, r.sent_at, r.id LIMIT @limit OFFSET @offset`, args).Scan(&items).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list the desk: %w", err)

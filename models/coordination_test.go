@@ -29,6 +29,7 @@ type life struct {
 	sent, due                      int
 	accepted, answered, escalated  *int
 	overdue, closed, withdrawn     *int
+	chased                         *int
 	timelinessRating, effortRating int
 }
 
@@ -72,7 +73,7 @@ func (f *statsFixture) add(l life) uuid.UUID {
 	for _, s := range []struct {
 		day  *int
 		kind string
-	}{{l.accepted, "accept"}, {l.answered, "answer"}, {l.escalated, "acceptance_escalation"}, {l.overdue, "reply_overdue"}, {l.closed, "close"}, {l.withdrawn, "withdraw"}} {
+	}{{l.accepted, "accept"}, {l.answered, "answer"}, {l.escalated, "acceptance_escalation"}, {l.overdue, "reply_overdue"}, {l.closed, "close"}, {l.withdrawn, "withdraw"}, {l.chased, "chase"}} {
 		if s.day != nil {
 			steps = append(steps, step{*s.day, s.kind})
 		}
@@ -259,17 +260,33 @@ func TestStats_GroupedByAuthorityOfEachSide(t *testing.T) {
 
 func TestDesk_ShowsTheRequestsOfEitherSideInScopeNewestEscalationFirst(t *testing.T) {
 	f, _ := scoreboardFixture(t)
+	var r1 models.Request
+	if err := f.store.DB().Take(&r1, "sent_at = ?", on(0)).Error; err != nil {
+		t.Fatal(err)
+	}
+	pl1 := r1.RespondingAuthority
+	// R10: escalated on day 27 and chased by a coordinator on day 28: off
+	// the escalated tray, still awaiting acceptance.
+	chased := f.add(life{to: pl1, sent: 20, due: 20, escalated: dayOf(27), chased: dayOf(28)})
 	items, total, err := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL"}, Page: 1, PageSize: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Open requests to PL: R3 (no tray: answered, not escalated), R4
-	// (escalated day 28, overdue), R5 (awaiting acceptance), R8 (awaiting).
-	if total != 3 || len(items) != 3 {
-		t.Fatalf("desk of PL: %d items, total %d, want 3", len(items), total)
+	// (escalated day 28, overdue), R10 (escalated day 27, handled, awaiting),
+	// R5 and R8 (awaiting).
+	if total != 4 || len(items) != 4 {
+		t.Fatalf("desk of PL: %d items, total %d, want 4", len(items), total)
 	}
-	if items[0].EscalatedAt == nil || !items[0].Overdue || !items[0].CoordinatesResponding || items[0].CoordinatesRequesting {
+	if !items[0].InEscalated || !items[0].InOverdue || items[0].InAwaitingAcceptance || !items[0].CoordinatesResponding || items[0].CoordinatesRequesting {
 		t.Errorf("first item %+v, want R4, escalated and overdue, on the responding side", items[0])
+	}
+	if items[1].ID != chased || items[1].InEscalated || !items[1].InAwaitingAcceptance {
+		t.Errorf("second item %+v, want R10, handled since its escalation, awaiting acceptance", items[1])
+	}
+	escalated, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL"}, Filter: models.DeskEscalated, Page: 1, PageSize: 50})
+	if len(escalated) != 1 || escalated[0].ID == chased {
+		t.Errorf("escalated tray %d items, want R4 alone", len(escalated))
 	}
 	for _, it := range items[1:] {
 		if it.State != "AWAITING_ACCEPTANCE" {
@@ -281,12 +298,12 @@ func TestDesk_ShowsTheRequestsOfEitherSideInScopeNewestEscalationFirst(t *testin
 		t.Errorf("overdue tray %d items, want R4", len(overdue))
 	}
 	regional, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL", Region: "Pomorskie"}, Page: 1, PageSize: 50})
-	if len(regional) != 1 {
-		t.Errorf("desk of Pomorskie: %d items, want R8 alone", len(regional))
+	if len(regional) != 2 {
+		t.Errorf("desk of Pomorskie: %d items, want R8 and R10", len(regional))
 	}
 	requesting, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "DE"}, Page: 1, PageSize: 50})
-	if len(requesting) != 3 || !requesting[0].CoordinatesRequesting {
-		t.Errorf("desk of DE: %+v, want the same three on the requesting side", requesting)
+	if len(requesting) != 4 || !requesting[0].CoordinatesRequesting {
+		t.Errorf("desk of DE: %+v, want the same four on the requesting side", requesting)
 	}
 	other, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "IT"}, Page: 1, PageSize: 50})
 	if len(other) != 0 {
