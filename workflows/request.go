@@ -253,7 +253,7 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 		next.ReplyDueDays, next.ReplyDueSetAt = next.ProposedDueDays, now
 		next.ProposedDueDays, next.ProposedBy = 0, ""
 		next.Overdue = false
-	default:
+	case CoordForward, CoordAccept, Chase, CoordNote, Return, CoordClose:
 		applyIntervention(ctx, a, cmd, &next)
 	}
 	next.Events++
