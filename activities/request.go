@@ -40,6 +40,7 @@ type RequestEventCommand struct {
 	ProposedDueDays  int              `json:",omitempty"`
 	ForwardTo        uuid.UUID        `json:",omitempty"`
 	Handler          uuid.UUID        `json:",omitempty"`
+	ReturnTo         string           `json:",omitempty"`
 	Text             string           `json:",omitempty"`
 	TextLang         string           `json:",omitempty"`
 	Answers          []QuestionAnswer `json:",omitempty"`
@@ -86,6 +87,9 @@ type RequestEvent struct {
 var personalTextKinds = map[string]bool{
 	"answer": true, "clarify": true, "request-clarification": true, "message": true, "refer": true,
 	"withdraw": true, "forward": true,
+	// A coordinator's reason or note may name the data subject too.
+	"coordinator-forward": true, "coordinator-accept": true, "chase": true, "coordinator-note": true,
+	"return": true, "coordinator-close": true,
 }
 
 // RecordRequestEvent writes an event of a request and the state it leaves
@@ -151,6 +155,9 @@ func eventDetails(ev RequestEvent) map[string]any {
 	}
 	if ev.Command.Handler != uuid.Nil {
 		d["handler"] = ev.Command.Handler
+	}
+	if ev.Command.ReturnTo != "" {
+		d["returned_to"] = ev.Command.ReturnTo
 	}
 	if ev.Command.ProposedDueDays != 0 {
 		d["proposed_due_days"] = ev.Command.ProposedDueDays

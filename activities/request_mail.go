@@ -90,6 +90,17 @@ func (a *Activities) coordinatorsOf(ctx context.Context, authority models.Author
 	return recipients(users), nil
 }
 
+// bothCoordinators are the coordinators of the responding and of the
+// requesting authority, who mediate a referred request together.
+func (a *Activities) bothCoordinators(ctx context.Context, p requestParties) ([]mail.Recipient, error) {
+	to, err := a.coordinatorsOf(ctx, p.responding, p.req.AreaCode)
+	if err != nil {
+		return nil, err
+	}
+	more, err := a.coordinatorsOf(ctx, p.requesting, p.req.AreaCode)
+	return append(to, more...), err
+}
+
 // distinct keeps the first of recipients sharing an address: a coordinator
 // of both scopes, or an official who is also the functional mailbox, gets
 // one mail.
@@ -129,9 +140,9 @@ func (a *Activities) requestMails(ctx context.Context, ev RequestEvent) ([]model
 	var kind mail.Kind
 	var to []mail.Recipient
 	switch ev.Kind {
-	case "sent", "forward":
+	case "sent", "forward", "coordinator-forward":
 		kind = mail.RequestReceived
-		if ev.Kind == "forward" {
+		if ev.Kind != "sent" {
 			kind = mail.RequestForwarded
 		}
 		to, err = a.respondingOfficials(ctx, p, ev, true)
@@ -147,7 +158,29 @@ func (a *Activities) requestMails(ctx context.Context, ev RequestEvent) ([]model
 	case "close", "withdraw":
 		kind = map[string]mail.Kind{"close": mail.RequestClosed, "withdraw": mail.RequestWithdrawn}[ev.Kind]
 		to, err = a.respondingOfficials(ctx, p, ev, false)
-	case "accept":
+	case "chase":
+		kind = mail.RequestChased
+		to, err = a.respondingOfficials(ctx, p, ev, false)
+	case "coordinator-note":
+		kind = mail.CoordinatorNote
+		to, err = a.bothCoordinators(ctx, p)
+	case "return":
+		kind = mail.RequestReturned
+		if ev.Command.ReturnTo == "ACCEPTED" {
+			to, err = a.respondingOfficials(ctx, p, ev, false)
+		} else {
+			to, err = a.requestingOfficials(ctx, p)
+		}
+	case "coordinator-close":
+		// Closed by the coordinators, not by the requester: both sides learn it.
+		kind = mail.RequestClosed
+		to, err = a.respondingOfficials(ctx, p, ev, false)
+		if err == nil {
+			var more []mail.Recipient
+			more, err = a.requestingOfficials(ctx, p)
+			to = append(to, more...)
+		}
+	case "accept", "coordinator-accept":
 		kind = mail.RequestAccepted
 		if !ev.After.ProposedDue.IsZero() {
 			kind = mail.DeadlineProposed
@@ -172,12 +205,7 @@ func (a *Activities) requestMails(ctx context.Context, ev RequestEvent) ([]model
 		if ev.Kind == "refer" {
 			kind = mail.RequestReferred
 		}
-		to, err = a.coordinatorsOf(ctx, p.responding, p.req.AreaCode)
-		if err == nil {
-			var more []mail.Recipient
-			more, err = a.coordinatorsOf(ctx, p.requesting, p.req.AreaCode)
-			to = append(to, more...)
-		}
+		to, err = a.bothCoordinators(ctx, p)
 	default:
 		return nil, nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -359,6 +360,13 @@ func (h *handlers) workflowError(c *gin.Context, err error) {
 			fieldErrors(c, []FieldError{{Field: "reason", Rule: "required"}})
 			return
 		}
+	}
+	// A decision that arrives once another one has completed the workflow
+	// finds no running workflow: it was decided already.
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		abortWithError(c, http.StatusConflict, "conflict", "the registration has been decided already", nil)
+		return
 	}
 	h.internalError(c, err)
 }

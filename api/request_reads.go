@@ -173,4 +173,9 @@ func (h *handlers) registerRequestRoutes(g *gin.RouterGroup) {
 	g.POST("/requests/:id/attachments", h.addAttachment)
 	g.GET("/requests/:id/attachments/:attachment_id", h.downloadAttachment)
 	g.GET("/requests/:id/access-log", h.accessLog)
+	for _, iv := range interventionRoutes {
+		g.POST("/requests/:id/coordination/"+iv.path, h.intervene(iv.action))
+	}
+	g.GET("/coordination/requests", h.coordinationDesk)
+	g.GET("/stats", h.stats)
 }

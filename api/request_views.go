@@ -106,11 +106,15 @@ type requestView struct {
 	Messages            []messageView      `json:"messages"`
 	Attachments         []attachmentView   `json:"attachments"`
 	AllowedActions      []workflows.Action `json:"allowed_actions"`
+	// AllowedInterventions are what a coordinator of the request may do.
+	AllowedInterventions []workflows.Action `json:"allowed_interventions,omitempty"`
 }
 
 // messageKinds are the events whose text the parties write to each other.
 var messageKinds = map[string]bool{
 	"message": true, "request-clarification": true, "clarify": true, "refer": true, "forward": true, "withdraw": true, "answer": true,
+	// The coordinators' reasons and notes, which the parties read too.
+	"coordinator-forward": true, "coordinator-accept": true, "chase": true, "coordinator-note": true, "return": true, "coordinator-close": true,
 }
 
 func dayAfter(from time.Time, days int) string {
@@ -135,6 +139,9 @@ func (h *handlers) requestViewOf(ctx context.Context, r models.Request, pt party
 	}
 	if r.SentAt != nil && r.ProposedDueDays != nil {
 		v.ProposedReplyDate = dayAfter(*r.SentAt, *r.ProposedDueDays)
+	}
+	if r.State != models.Draft && pt.side == coordinating {
+		v.AllowedInterventions = workflows.AllowedInterventions(workflows.RequestState(r.State), pt.coordinatesRequesting, pt.coordinatesResponding)
 	}
 	if r.State != models.Draft {
 		proposal := r.ProposedDueDays != nil && pt.side == workflows.Requesting

@@ -41,6 +41,9 @@ type party struct {
 	allocator bool
 	// reason is a coordinator's recorded reason for reading personal data.
 	reason string
+	// coordinatesRequesting and coordinatesResponding say, for a
+	// coordinator, which of the two authorities its scope covers.
+	coordinatesRequesting, coordinatesResponding bool
 }
 
 // partyOf tells the caller's part in a request; ok is false for a caller
@@ -75,8 +78,11 @@ func (h *handlers) loadRequest(c *gin.Context) (models.Request, party, bool) {
 		return models.Request{}, party{}, false
 	}
 	pt, ok := partyOf(principal(c), r)
-	if !ok && r.State != models.Draft && h.coordinatesRequest(c, r) {
-		pt, ok = party{side: coordinating, reason: strings.TrimSpace(c.Query("reason"))}, true
+	if !ok && r.State != models.Draft {
+		if requesting, responding := h.coordinatorSides(c, r); requesting || responding {
+			pt, ok = party{side: coordinating, reason: strings.TrimSpace(c.Query("reason")),
+				coordinatesRequesting: requesting, coordinatesResponding: responding}, true
+		}
 	}
 	if !ok {
 		deny(c, policy.NotFound, "the request")
@@ -85,27 +91,25 @@ func (h *handlers) loadRequest(c *gin.Context) (models.Request, party, bool) {
 	return r, pt, true
 }
 
-// coordinatesRequest reports whether the caller coordinates the requesting
-// or the responding authority of a sent request.
-func (h *handlers) coordinatesRequest(c *gin.Context, r models.Request) bool {
+// coordinatorSides tells which of a request's two authorities the caller
+// coordinates.
+func (h *handlers) coordinatorSides(c *gin.Context, r models.Request) (requesting, responding bool) {
 	p := principal(c)
 	if p.Body == nil || !p.Body.Kind.IsCoordinator() {
-		return false
+		return false, false
 	}
-	for _, id := range []uuid.UUID{r.RequestingAuthority, r.RespondingAuthority} {
+	covers := func(id uuid.UUID) bool {
 		a, err := h.store.Authority(c.Request.Context(), id)
 		if err != nil {
-			continue
+			return false
 		}
 		// The request's own area decides an area-scoped coordinator's
 		// reach, not the other areas its authorities work in.
 		target := targetOf(a)
 		target.Areas = []string{r.AreaCode}
-		if p.Coordinates(target) {
-			return true
-		}
+		return p.Coordinates(target)
 	}
-	return false
+	return covers(r.RequestingAuthority), covers(r.RespondingAuthority)
 }
 
 // minReasonLength keeps a coordinator's reason for reading personal data

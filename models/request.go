@@ -98,6 +98,10 @@ func (s *Store) RecordRequestEvent(ctx context.Context, ev RequestEventRecord, a
 			changes["sent_at"] = ev.At
 		case "answer":
 			changes["answered_at"] = ev.At
+		case "accept", "coordinator-accept":
+			// The latest acceptance: after a forward it is the new
+			// authority's that counts for the scoreboard.
+			changes["accepted_at"] = ev.At
 		case "close":
 			changes["timeliness_rating"] = nullIfZero(ev.TimelinessRating)
 			changes["effort_rating"] = nullIfZero(ev.EffortRating)

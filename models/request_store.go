@@ -39,6 +39,7 @@ type Request struct {
 	SendingAt           *time.Time
 	Overdue             bool
 	EscalatedAt         *time.Time
+	AcceptedAt          *time.Time
 	AnsweredAt          *time.Time
 	ClosedAt            *time.Time
 	PersonalBlockedAt   *time.Time

@@ -69,6 +69,15 @@ func (r *request) setup(ctx workflow.Context) error {
 			return fmt.Errorf("register %s: %w", a, err)
 		}
 	}
+	for _, a := range Interventions() {
+		err := workflow.SetUpdateHandlerWithOptions(ctx, string(a),
+			func(ctx workflow.Context, cmd RequestCommand) (RequestStatus, error) { return r.apply(ctx, a, cmd) },
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, cmd RequestCommand) error { return r.validate(ctx, a, cmd) }},
+		)
+		if err != nil {
+			return fmt.Errorf("register %s: %w", a, err)
+		}
+	}
 	err := workflow.SetUpdateHandler(ctx, SendUpdate, func(ctx workflow.Context) (RequestStatus, error) {
 		if err := workflow.Await(ctx, func() bool { return r.sent }); err != nil {
 			return RequestStatus{}, err
@@ -95,10 +104,13 @@ func refuse(errType, format string, args ...any) error {
 // validate refuses an action that the state or the caller's part in the
 // request does not allow, before it enters the workflow's history.
 func (r *request) validate(ctx workflow.Context, a Action, cmd RequestCommand) error {
-	rule, _ := ruleOf(a)
 	if r.acting || !r.sent {
 		return refuse(ErrTypeBusy, "another action on this request is being recorded; try again")
 	}
+	if IsIntervention(a) {
+		return r.validateIntervention(a, cmd)
+	}
+	rule, _ := ruleOf(a)
 	if !slices.Contains(rule.states, r.p.State) {
 		allowed := allowedIn(r.p.State)
 		if len(allowed) == 0 {
@@ -241,6 +253,8 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 		next.ReplyDueDays, next.ReplyDueSetAt = next.ProposedDueDays, now
 		next.ProposedDueDays, next.ProposedBy = 0, ""
 		next.Overdue = false
+	case CoordForward, CoordAccept, Chase, CoordNote, Return, CoordClose:
+		applyIntervention(ctx, a, cmd, &next)
 	}
 	next.Events++
 	ev := activities.RequestEvent{
@@ -264,7 +278,7 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 
 func toActivityCommand(cmd RequestCommand) activities.RequestEventCommand {
 	out := activities.RequestEventCommand{
-		ProposedDueDays: cmd.ProposedDueDays, ForwardTo: cmd.ForwardTo, Handler: cmd.Handler,
+		ProposedDueDays: cmd.ProposedDueDays, ForwardTo: cmd.ForwardTo, Handler: cmd.Handler, ReturnTo: string(cmd.ReturnTo),
 		Text: cmd.Text, TextLang: cmd.TextLang, TimelinessRating: cmd.TimelinessRating, EffortRating: cmd.EffortRating,
 	}
 	for _, ans := range cmd.Answers {

@@ -161,6 +161,19 @@ type RequestActor struct {
 	AuthorityID uuid.UUID
 	Handler     bool
 	Allocator   bool
+	// Coordinator is set when a coordinator intervenes: the sides of the
+	// request its scope covers.
+	Coordinator CoordinatorScope `json:",omitzero"`
+}
+
+// CoordinatorScope says which authorities of a request an intervening
+// coordinator coordinates, as the API found from the directory, and the
+// coordinator's own country, which the workflow checks against the
+// request's.
+type CoordinatorScope struct {
+	Country    string
+	Requesting bool
+	Responding bool
 }
 
 // RequestCommand is the payload of every action update: who acts, and the
@@ -173,10 +186,13 @@ type RequestCommand struct {
 	// forward: the authority that takes over.
 	ForwardTo        uuid.UUID `json:",omitempty"`
 	ForwardToCountry string    `json:",omitempty"`
-	// assign: the handler chosen.
+	// assign, coordinator-accept: the handler chosen.
 	Handler uuid.UUID `json:",omitempty"`
+	// return: the state a referred request goes back to.
+	ReturnTo RequestState `json:",omitempty"`
 	// answer, clarify, request-clarification, message, refer, withdraw,
-	// forward: the text written, and its language.
+	// forward: the text written, and its language; an intervention: the
+	// coordinator's reason or note.
 	Text     string `json:",omitempty"`
 	TextLang string `json:",omitempty"`
 	// answer: one answer per question, by question code.

@@ -33,6 +33,15 @@ const (
 	AcceptanceReminder     Kind = "acceptance_reminder"
 	ReplyReminder          Kind = "reply_reminder"
 	ReplyOverdueEscalation Kind = "reply_overdue_escalation"
+	// RequestChased: a coordinator reminds the responding authority; the
+	// note itself is read in OpenIMI, since it may name the data subject.
+	RequestChased Kind = "request_chased"
+	// CoordinatorNote: a coordinator wrote to the other country's
+	// coordinators about a referred request.
+	CoordinatorNote Kind = "coordinator_note"
+	// RequestReturned: the coordinators gave a referred request back to
+	// the recipient's side.
+	RequestReturned Kind = "request_returned"
 )
 
 // Mails about an authority's registration and an official's account.
@@ -53,7 +62,7 @@ func Kinds() []Kind {
 		RequestReceived, RequestForwarded, RequestEscalated, RequestAccepted,
 		RequestAnswered, ClarificationRequested, ClarificationGiven, DeadlineProposed,
 		RequestClosed, RequestWithdrawn, RequestReferred, AcceptanceReminder,
-		ReplyReminder, ReplyOverdueEscalation,
+		ReplyReminder, ReplyOverdueEscalation, RequestChased, CoordinatorNote, RequestReturned,
 		RegistrationPending, RegistrationReminder, RegistrationEscalated,
 		RegistrationApproved, RegistrationRejected, Invitation, AccountActivation,
 		PasswordReset,
@@ -85,9 +94,9 @@ func (k Kind) Needs() []string {
 		path = FieldPath
 	)
 	switch k {
-	case RequestReceived, RequestForwarded, AcceptanceReminder, ReplyReminder:
+	case RequestReceived, RequestForwarded, AcceptanceReminder, ReplyReminder, RequestChased:
 		return []string{ref, req, due, path}
-	case RequestEscalated, RequestReferred:
+	case RequestEscalated, RequestReferred, CoordinatorNote, RequestReturned:
 		return []string{ref, req, resp, path}
 	case RequestAccepted, DeadlineProposed:
 		return []string{ref, resp, due, path}
