@@ -1,9 +1,12 @@
 package main_test
 
 import (
+	"crypto/rand"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,10 +24,10 @@ func devEnv(t *testing.T, dataDir string) (env []string, ports map[string]string
 	}
 	ports = map[string]string{}
 	for _, name := range []string{"OPENIMI_DEV_PG_PORT", "OPENIMI_DEV_TEMPORAL_PORT", "OPENIMI_DEV_TEMPORAL_UI_PORT", "OPENIMI_DEV_SMTP_PORT", "OPENIMI_DEV_MAILPIT_PORT"} {
-		ports[name] = port(freeAddr(t))
+		ports[name] = port(fixedAddr(t))
 		env = append(env, name+"="+ports[name])
 	}
-	ports["HTTP_ADDR"] = freeAddr(t)
+	ports["HTTP_ADDR"] = fixedAddr(t)
 	env = append(env,
 		"HTTP_ADDR="+ports["HTTP_ADDR"],
 		"OPENIMI_DATA_DIR="+dataDir,
@@ -123,4 +126,25 @@ func TestDev_APortAlreadyTakenIsAClearErrorNotAHang(t *testing.T) {
 		conn.Close()
 		t.Error("PostgreSQL still runs after dev gave up")
 	}
+}
+
+// fixedAddr picks a free port below the kernel's ephemeral range. A port
+// from that range, found free and released, could be handed to another test
+// process's ephemeral listener before dev binds it; below it, only a port
+// chosen on purpose can clash.
+func fixedAddr(t *testing.T) string {
+	t.Helper()
+	for range 100 {
+		n, err := rand.Int(rand.Reader, big.NewInt(10000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(20000+int(n.Int64())))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			return addr
+		}
+	}
+	t.Fatal("no free port between 20000 and 30000")
+	return ""
 }
