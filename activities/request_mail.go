@@ -187,6 +187,13 @@ func (a *Activities) requestMails(ctx context.Context, ev RequestEvent) ([]model
 			data.Deadline = ev.After.ProposedDue
 		}
 		to, err = a.requestingOfficials(ctx, p)
+		if err == nil && ev.Kind == "coordinator-accept" {
+			// Accepted on its behalf, the responding side must now answer:
+			// its assigned handler, or its handlers, hear of it too.
+			var responders []mail.Recipient
+			responders, err = a.respondingOfficials(ctx, p, ev, false)
+			to = append(to, responders...)
+		}
 	case "propose-deadline":
 		kind = mail.DeadlineProposed
 		data.Deadline = ev.After.ProposedDue

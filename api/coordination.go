@@ -29,7 +29,7 @@ func coordinatorScope(p policy.Principal) (models.CoordinatorScope, bool) {
 
 type deskQuery struct {
 	Filter   string `form:"filter" binding:"omitempty,oneof=escalated overdue referred awaiting-acceptance"`
-	Page     *int   `form:"page" binding:"omitempty,min=1"`
+	Page     *int   `form:"page" binding:"omitempty,min=1,max=10000"`
 	PageSize *int   `form:"page_size" binding:"omitempty,min=1,max=100"`
 }
 
@@ -175,6 +175,7 @@ func (h *handlers) intervene(action workflows.Action) gin.HandlerFunc {
 		p := principal(c)
 		cmd.Actor = workflows.RequestActor{UserID: p.UserID, AuthorityID: p.Body.ID,
 			Coordinator: workflows.CoordinatorScope{Country: p.Body.Country, Requesting: requesting, Responding: responding}}
+		cmd.ExpectedResponding = r.RespondingAuthority
 		handle, err := h.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
 			WorkflowID:   workflows.RequestWorkflowID(r.ID),
 			UpdateID:     updateID(c, p, string(action)+"/"+r.ID.String()),

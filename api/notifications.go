@@ -12,7 +12,7 @@ import (
 
 type notificationsQuery struct {
 	Status   string `form:"status" binding:"required,oneof=failed"`
-	Page     *int   `form:"page" binding:"omitempty,min=1"`
+	Page     *int   `form:"page" binding:"omitempty,min=1,max=10000"`
 	PageSize *int   `form:"page_size" binding:"omitempty,min=1,max=200"`
 }
 

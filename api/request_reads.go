@@ -95,7 +95,7 @@ type requestListQuery struct {
 	Area      string `form:"area" binding:"max=60"`
 	Overdue   *bool  `form:"overdue"`
 	Escalated *bool  `form:"escalated"`
-	Page      *int   `form:"page" binding:"omitempty,min=1"`
+	Page      *int   `form:"page" binding:"omitempty,min=1,max=10000"`
 	PageSize  *int   `form:"page_size" binding:"omitempty,min=1,max=100"`
 }
 

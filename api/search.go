@@ -24,7 +24,7 @@ type searchQuery struct {
 	Level      string `form:"level" binding:"omitempty,oneof=national regional local"`
 	Region     string `form:"region" binding:"max=100"`
 	Lang       string `form:"lang" binding:"omitempty,len=2,lowercase"`
-	Page       *int   `form:"page" binding:"omitempty,min=1"`
+	Page       *int   `form:"page" binding:"omitempty,min=1,max=10000"`
 	PageSize   *int   `form:"page_size" binding:"omitempty,min=1,max=100"`
 }
 

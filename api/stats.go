@@ -159,10 +159,12 @@ func (h *handlers) stats(c *gin.Context) {
 	}
 	now := time.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	to, from := today, time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	to := today
 	if q.To != "" {
 		to, _ = time.Parse(dateLayout, q.To)
 	}
+	// Without a start, the period is the year of its end so far.
+	from := time.Date(to.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	if q.From != "" {
 		from, _ = time.Parse(dateLayout, q.From)
 	}

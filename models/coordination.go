@@ -25,7 +25,9 @@ var deskConditions = map[DeskFilter]string{
 	// when it is escalated again.
 	DeskEscalated: `r.escalated_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM request_events e
 		WHERE e.request_id = r.id AND e.at >= r.escalated_at AND e.kind IN ` + interventionKinds + `)`,
-	DeskOverdue:            "r.overdue",
+	// Overdue while still unanswered: once answered a request waits for
+	// its requester, not its responder.
+	DeskOverdue:            "r.overdue AND r.state IN ('AWAITING_ACCEPTANCE', 'ACCEPTED')",
 	DeskReferred:           "r.state = 'REFERRED'",
 	DeskAwaitingAcceptance: "r.state = 'AWAITING_ACCEPTANCE'",
 }
@@ -222,7 +224,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 		count(*) FILTER (WHERE closed_at < @asof AND effort_rating IS NOT NULL) AS rated_effort,
 		count(*) FILTER (WHERE ` + open + `) AS open,
 		count(*) FILTER (WHERE ` + open + ` AND (answered_at IS NULL OR answered_at >= @asof) AND reply_due + ` + day + ` <= @asof) AS overdue,
-		count(*) FILTER (WHERE escalated_at < @asof) AS escalated
+		count(*) FILTER (WHERE first_escalated_at < @asof) AS escalated
 		FROM base GROUP BY direction, grp ORDER BY grp, direction`
 	args := map[string]any{
 		"from": q.From, "to": q.To, "asof": q.AsOf, "day": q.Day.Seconds(), "country": q.Country, "area": q.Area,

@@ -97,14 +97,22 @@ func (s *Store) RecordRequestEvent(ctx context.Context, ev RequestEventRecord, a
 		case "sent":
 			changes["sent_at"] = ev.At
 		case "answer":
-			changes["answered_at"] = ev.At
+			// The first answer is when the request was answered, for the
+			// scoreboard, whatever a referral or a return does after.
+			changes["answered_at"] = gorm.Expr("coalesce(answered_at, ?)", ev.At)
 		case "accept", "coordinator-accept":
 			// The latest acceptance: after a forward it is the new
 			// authority's that counts for the scoreboard.
 			changes["accepted_at"] = ev.At
+		case "forward", "coordinator-forward":
+			changes["accepted_at"] = nil
 		case "close":
 			changes["timeliness_rating"] = nullIfZero(ev.TimelinessRating)
 			changes["effort_rating"] = nullIfZero(ev.EffortRating)
+		}
+		if ev.EscalatedAt != nil {
+			// A later escalation must not move an earlier period's count.
+			changes["first_escalated_at"] = gorm.Expr("coalesce(first_escalated_at, ?)", *ev.EscalatedAt)
 		}
 		if ev.BlockPersonalData {
 			changes["personal_blocked_at"] = gorm.Expr("coalesce(personal_blocked_at, ?)", ev.At)

@@ -255,6 +255,17 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 		next.Overdue = false
 	case CoordForward, CoordAccept, Chase, CoordNote, Return, CoordClose:
 		applyIntervention(ctx, a, cmd, &next)
+		if a == CoordAccept || a == Return {
+			// The coordinator who accepts or returns a late request is
+			// acting on it: escalating it to them again, at once, would
+			// only bounce it back into their tray.
+			for _, d := range r.deadlinesOf(next) {
+				late := !d.at.After(now)
+				if late && (d.kind == activities.ReplyEscalation || d.kind == activities.ReplyEscalationBoth) {
+					next.Fired = append(next.Fired, d.key)
+				}
+			}
+		}
 	}
 	next.Events++
 	ev := activities.RequestEvent{
@@ -328,38 +339,41 @@ func (r *request) months(n int) time.Duration {
 // pending lists the deadlines still ahead in the current state, earliest
 // first. Keys name the deadline with its anchor, so a forward or a new
 // reply date yields new deadlines and one already fired never fires again.
-func (r *request) pending() []deadline {
+func (r *request) pending() []deadline { return r.deadlinesOf(r.p) }
+
+// deadlinesOf lists the deadlines not yet fired of a request in progress p.
+func (r *request) deadlinesOf(p RequestProgress) []deadline {
 	var out []deadline
 	add := func(kind activities.DeadlineKind, anchor time.Time, days int, at time.Time) {
 		key := fmt.Sprintf("%s/%d@%d", kind, days, anchor.UnixNano())
-		if !slices.Contains(r.p.Fired, key) {
+		if !slices.Contains(p.Fired, key) {
 			out = append(out, deadline{key: key, kind: kind, at: at, days: days})
 		}
 	}
 	d := r.in.Deadlines
 	switch {
-	case r.p.State == AwaitingAcceptance:
-		from := r.p.AcceptanceClockFrom
+	case p.State == AwaitingAcceptance:
+		from := p.AcceptanceClockFrom
 		for _, day := range d.AcceptanceReminderDays {
 			add(activities.AcceptanceReminder, from, day, from.Add(r.days(day)))
 		}
 		add(activities.AcceptanceEscalation, from, d.AcceptanceEscalateDay, from.Add(r.days(d.AcceptanceEscalateDay)))
-	case r.p.State == Accepted:
-		due := r.in.SentAt.Add(r.days(r.p.ReplyDueDays))
+	case p.State == Accepted:
+		due := r.in.SentAt.Add(r.days(p.ReplyDueDays))
 		for _, before := range d.ReplyReminderDaysBefore {
 			at := due.Add(-r.days(before))
 			// A reminder whose moment had passed when the date was set
 			// would arrive late and say nothing new.
-			if !at.Before(r.p.ReplyDueSetAt) {
+			if !at.Before(p.ReplyDueSetAt) {
 				add(activities.ReplyReminder, due, before, at)
 			}
 		}
 		add(activities.ReplyOverdue, due, 1, due.Add(r.days(1)))
 		add(activities.ReplyEscalation, due, d.ReplyEscalateDaysAfter, due.Add(r.days(d.ReplyEscalateDaysAfter)))
 		add(activities.ReplyEscalationBoth, due, d.ReplyEscalateBothAfter, due.Add(r.days(d.ReplyEscalateBothAfter)))
-	case !r.p.State.Open():
-		add(activities.PersonalDataBlocked, r.p.ClosedAt, d.BlockAfterMonths, r.p.ClosedAt.Add(r.months(d.BlockAfterMonths)))
-		add(activities.PersonalDataDeleted, r.p.ClosedAt, d.DeleteAfterMonths, r.p.ClosedAt.Add(r.months(d.DeleteAfterMonths)))
+	case !p.State.Open():
+		add(activities.PersonalDataBlocked, p.ClosedAt, d.BlockAfterMonths, p.ClosedAt.Add(r.months(d.BlockAfterMonths)))
+		add(activities.PersonalDataDeleted, p.ClosedAt, d.DeleteAfterMonths, p.ClosedAt.Add(r.months(d.DeleteAfterMonths)))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
 	return out

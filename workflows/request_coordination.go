@@ -95,6 +95,9 @@ func (r *request) validateIntervention(a Action, cmd RequestCommand) error {
 		}
 		return refuse(ErrTypeWrongState, "the request is %s: %s is not possible; possible now: %s", r.p.State, a, strings.Join(allowed, ", "))
 	}
+	if cmd.ExpectedResponding != uuid.Nil && cmd.ExpectedResponding != r.p.RespondingAuthority {
+		return refuse(ErrTypeWrongState, "the request has moved to another authority since it was read: read it again")
+	}
 	c := cmd.Actor.Coordinator
 	responding := c.Responding && c.Country == r.in.RespondingCountry
 	requesting := c.Requesting && c.Country == r.in.RequestingCountry

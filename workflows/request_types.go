@@ -180,6 +180,10 @@ type CoordinatorScope struct {
 // action's own fields (only those of the action are read).
 type RequestCommand struct {
 	Actor RequestActor
+	// ExpectedResponding is the responding authority the caller saw when
+	// deciding; a coordinator's intervention is refused when the request
+	// has moved to another authority since, which may be outside its scope.
+	ExpectedResponding uuid.UUID `json:",omitempty"`
 	// accept, propose-deadline: the reply date proposed, in days from
 	// sending; zero keeps the needed-by date.
 	ProposedDueDays int `json:",omitempty"`

@@ -9,6 +9,11 @@ UPDATE requests r SET accepted_at = e.at
 FROM (SELECT request_id, max(at) AS at FROM request_events WHERE kind IN ('accept', 'coordinator-accept') GROUP BY request_id) e
 WHERE e.request_id = r.id;
 
+-- When the request was first escalated: the scoreboard counts escalations
+-- by it, so that a later escalation does not change an earlier period.
+ALTER TABLE requests ADD COLUMN first_escalated_at timestamptz;
+UPDATE requests SET first_escalated_at = escalated_at;
+
 -- The desk: what waits for a coordinator, newest escalation first. Only
 -- open requests are there, so the indexes stay small.
 CREATE INDEX requests_desk_escalated ON requests (escalated_at DESC)
@@ -26,4 +31,5 @@ DROP INDEX requests_sent_at;
 DROP INDEX requests_desk_waiting;
 DROP INDEX requests_desk_overdue;
 DROP INDEX requests_desk_escalated;
+ALTER TABLE requests DROP COLUMN first_escalated_at;
 ALTER TABLE requests DROP COLUMN accepted_at;
