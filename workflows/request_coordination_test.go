@@ -136,3 +136,36 @@ func TestRequest_ReferredRequestIsMediatedReturnedAndClosedByTheCoordinators(t *
 	// Retention runs from the coordinators' closure.
 	h.expect(t, string(activities.PersonalDataBlocked), after(8, retentionBlock))
 }
+
+func TestRequest_ALateReturnToAcceptedIsNotEscalatedBackToTheCoordinatorsAtOnce(t *testing.T) {
+	// Agreed date day 5; answered on day 2, referred on day 3, and the
+	// mediation outlasts the date: returned on day 20, past both
+	// escalations (day 5+3 and day 5+10).
+	h := newRequestHarness(t, 5)
+	answer := workflows.RequestCommand{Actor: responder, Answers: []workflows.QuestionAnswer{{Question: "q", Value: "yes"}}}
+	h.act(time.Hour, workflows.ActAccept, workflows.RequestCommand{Actor: responder})
+	h.act(2*day, workflows.ActAnswer, answer)
+	h.act(3*day, workflows.ActRefer, workflows.RequestCommand{Actor: requester, Text: "contradicts the register"})
+	back := h.act(20*day, workflows.Return, workflows.RequestCommand{Actor: plCoordinator, ReturnTo: workflows.Accepted, Text: "check it again, please"})
+	h.act(21*day, workflows.ActAnswer, answer)
+	h.act(22*day, workflows.ActClose, workflows.RequestCommand{Actor: requester})
+	h.run(t)
+
+	h.mustSucceed(t, "late return", back)
+	h.expect(t, string(activities.ReplyEscalation), nil)
+	h.expect(t, string(activities.ReplyEscalationBoth), nil)
+	// It is overdue all the same: the date has passed.
+	h.expect(t, string(activities.ReplyOverdue), days(20))
+}
+
+func TestRequest_AnInterventionOnARequestThatMovedMeanwhileIsRefused(t *testing.T) {
+	h := newRequestHarness(t, 30)
+	h.act(day, workflows.ActForward, workflows.RequestCommand{Actor: responder, ForwardTo: otherResponder.AuthorityID, ForwardToCountry: "PL", Text: "the regional office"})
+	// The coordinator read the request while the first authority held it.
+	stale := h.act(2*day, workflows.CoordAccept, workflows.RequestCommand{Actor: plCoordinator, ExpectedResponding: responder.AuthorityID, Text: "accepting on its behalf"})
+	fresh := h.act(3*day, workflows.CoordAccept, workflows.RequestCommand{Actor: plCoordinator, ExpectedResponding: otherResponder.AuthorityID, Text: "accepting on its behalf"})
+	h.act(4*day, workflows.ActWithdraw, workflows.RequestCommand{Actor: requester})
+	h.run(t)
+	mustRefuse(t, "intervention on a request that moved", stale, workflows.ErrTypeWrongState)
+	h.mustSucceed(t, "intervention on the request as it is", fresh)
+}
