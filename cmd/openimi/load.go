@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/openimi/openimi/internal/app"
+	"github.com/openimi/openimi/internal/load"
+)
+
+func loadCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "load SCENARIO",
+		Short: "Drive a running OpenIMI on this machine like officials would, and measure it",
+		Long: `Drive a running OpenIMI over its HTTP API and print what it measured. Only
+addresses on this machine are accepted; every run is bounded in count and time
+and stops by itself. The lifecycle, floor and timers scenarios need the demo
+data (openimi seed --demo); search wants the large directory
+(openimi seed --demo --authorities 100000). TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+DATABASE_URL and OPENIMI_DAY are read as the API and worker read them.
+Figures and command lines: docs/BENCHMARKS.md.`,
+	}
+	cmd.AddCommand(loadLifecycleCommand(), loadFloorCommand())
+	return cmd
+}
+
+// loadFlags are the flags every lifecycle-like scenario shares.
+type loadFlags struct {
+	url       string
+	limits    load.Limits
+	countries int
+}
+
+func (f *loadFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.url, "url", "http://127.0.0.1:8080", "the API's base URL (loopback only)")
+	cmd.Flags().IntVar(&f.limits.Concurrency, "concurrency", 20, "virtual officials acting at once")
+	cmd.Flags().DurationVar(&f.limits.Duration, "duration", 60*time.Second, "how long to start new lifecycles")
+	cmd.Flags().IntVar(&f.limits.Count, "count", load.MaxCount, "how many lifecycles to start at most")
+	cmd.Flags().IntVar(&f.countries, "countries", 30, "how many countries' demo handlers take part")
+}
+
+func loadLifecycleCommand() *cobra.Command {
+	var f loadFlags
+	cmd := &cobra.Command{
+		Use:   "lifecycle",
+		Short: "Run complete requests (draft, send, accept, answer, close) between demo handlers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, log, err := app.LoadConfig()
+			if err != nil {
+				return err
+			}
+			report, err := load.Lifecycle(cmd.Context(), load.LifecycleOptions{
+				BaseURL: f.url, Limits: f.limits, Countries: f.countries, Log: log,
+			})
+			if err != nil {
+				return err
+			}
+			return report.Write(cmd.OutOrStdout())
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+func loadFloorCommand() *cobra.Command {
+	var f loadFlags
+	cmd := &cobra.Command{
+		Use:   "floor",
+		Short: "Run the lifecycle scenario, then a bare workflow with the same updates, and compare",
+		Long: `Run the lifecycle scenario, then, on the same Temporal server and with the same
+concurrency and limits, a bare workflow that receives the same four updates
+(send with its start, accept, answer, close) with empty handlers and no
+activities, polled by a worker this process runs on a task queue of its own.
+Prints OpenIMI's lifecycles per second as a share of the floor's.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := app.LoadConfig()
+			if err != nil {
+				return err
+			}
+			ctx, out := cmd.Context(), cmd.OutOrStdout()
+			openimi, err := load.Lifecycle(ctx, load.LifecycleOptions{BaseURL: f.url, Limits: f.limits, Countries: f.countries, Log: log})
+			if err != nil {
+				return err
+			}
+			if err := openimi.Write(out); err != nil {
+				return err
+			}
+			fmt.Fprintln(out)
+			floor, err := load.Floor(ctx, load.FloorOptions{
+				TemporalAddress: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Limits: f.limits, Log: log,
+			})
+			if err != nil {
+				return err
+			}
+			if err := floor.Write(out); err != nil {
+				return err
+			}
+			return writeRatio(out, openimi, floor)
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+func writeRatio(out io.Writer, openimi, floor load.Report) error {
+	if floor.PerSecond() == 0 {
+		return fmt.Errorf("load: the floor completed no lifecycle")
+	}
+	_, err := fmt.Fprintf(out, "\nOpenIMI %.1f lifecycles/s = %.0f %% of the floor's %.1f (goal: at least 50 %%)\n",
+		openimi.PerSecond(), 100*openimi.PerSecond()/floor.PerSecond(), floor.PerSecond())
+	return err
+}
