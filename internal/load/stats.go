@@ -158,3 +158,15 @@ func writeFailures(w io.Writer, fs []Failure) {
 	}
 	fmt.Fprintln(w, "errors:", strings.Join(parts, ", "))
 }
+
+// Combined summarises the successful calls of the given actions together,
+// under the name given.
+func (r *Recorder) Combined(name string, actions []string) Latency {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var all []time.Duration
+	for _, a := range actions {
+		all = append(all, r.latencies[a]...)
+	}
+	return summarise(name, all)
+}
