@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,14 @@ func TestLoad_ShortLifecycleAndFloorRunsCompleteWithoutErrors(t *testing.T) {
 	}
 	wantActions(t, floor, "send", "accept", "answer", "close")
 
+	search, err := load.Search(ctx, load.SearchOptions{BaseURL: sys.URL, Iterations: 1, Concurrency: 2, Duration: 20 * time.Second, Log: log})
+	if err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	if len(search.Failures) != 0 || search.Mix.Count == 0 || len(search.Latencies) != 16 {
+		t.Errorf("search: %d queries measured, mix of %d, failures %v", len(search.Latencies), search.Mix.Count, search.Failures)
+	}
+
 	var out bytes.Buffer
 	if err := lifecycle.Write(&out); err != nil {
 		t.Fatal(err)
@@ -81,6 +90,19 @@ func TestLoad_RefusesAddressesOffThisMachine(t *testing.T) {
 		Limits: load.Limits{Concurrency: 1, Duration: time.Hour, Count: 1}, Log: slog.New(slog.DiscardHandler)})
 	if err == nil || !strings.Contains(err.Error(), "duration") {
 		t.Errorf("an hour's run: %v, want refused for its duration", err)
+	}
+}
+
+func TestRSS_OfThisProcessIsSomeMegabytes(t *testing.T) {
+	n, err := load.RSS(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 1<<20 || n > 8<<30 {
+		t.Errorf("resident memory %d bytes", n)
+	}
+	if pid, err := load.TemporalServerPID("127.0.0.1:1"); err != nil || pid != 0 {
+		t.Errorf("a Temporal server on port 1: pid %d, %v", pid, err)
 	}
 }
 

@@ -73,8 +73,10 @@ func TemporalServerPID(address string) (int, error) {
 // childWorker is an `openimi worker` this process started and stops: the
 // timers scenario needs to hold it back while deadlines come due.
 type childWorker struct {
-	cmd  *exec.Cmd
-	done chan error
+	cmd *exec.Cmd
+	// done is closed once the process has exited, so that stopping twice
+	// returns at once the second time.
+	done chan struct{}
 	// probe is the URL of its readiness.
 	probe string
 }
@@ -97,8 +99,13 @@ func startWorker(ctx context.Context, exe string, logs io.Writer) (*childWorker,
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s worker: %w", exe, err)
 	}
-	w := &childWorker{cmd: cmd, done: make(chan error, 1), probe: "http://" + addr}
-	go func() { w.done <- cmd.Wait() }()
+	w := &childWorker{cmd: cmd, done: make(chan struct{}), probe: "http://" + addr}
+	go func() {
+		// Its exit status says nothing the run does not know: it was
+		// stopped, or its readiness failed and says why.
+		_ = cmd.Wait()
+		close(w.done)
+	}()
 	probe, err := NewAPI(w.probe, 1, NewRecorder())
 	if err == nil {
 		err = probe.WaitReady(ctx, 60*time.Second)
@@ -116,6 +123,11 @@ func (w *childWorker) pid() int { return w.cmd.Process.Pid }
 // stop asks the worker to drain and waits for it; after grace it is
 // killed.
 func (w *childWorker) stop(grace time.Duration) error {
+	select {
+	case <-w.done:
+		return nil
+	default:
+	}
 	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("stop the worker: %w", err)
 	}

@@ -174,13 +174,15 @@ func Timers(ctx context.Context, opts TimersOptions) (TimersReport, error) {
 		return rep, err
 	}
 	began := time.Now()
-	if worker, err = startWorker(ctx, opts.Executable, opts.WorkerLogs); err != nil {
+	again, err := startWorker(ctx, opts.Executable, opts.WorkerLogs)
+	if err != nil {
 		return rep, err
 	}
+	defer func() { _ = again.stop(30 * time.Second) }()
 	rep.WorkerStart = time.Since(began)
 	deadline := began.Add(opts.MaxBurst)
 	for {
-		rep.WorkerRSSBurst = max(rep.WorkerRSSBurst, rssOf(worker.pid()))
+		rep.WorkerRSSBurst = max(rep.WorkerRSSBurst, rssOf(again.pid()))
 		reminders, pending, err := countReminders(ctx, db, ids)
 		if err != nil {
 			return rep, err
