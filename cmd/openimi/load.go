@@ -176,6 +176,10 @@ this command: three days of it must exceed the time to open the requests.`,
 			opts.DatabaseURL, opts.TemporalAddress = cfg.DatabaseURL, cfg.TemporalAddress
 			opts.Executable, opts.WorkerLogs = exe, cmd.ErrOrStderr()
 			report, err := load.Timers(cmd.Context(), opts)
+			if report.Opening.Completed == 0 {
+				return err
+			}
+			// What was measured before a failure is still worth reading.
 			if werr := report.Write(cmd.OutOrStdout()); werr != nil && err == nil {
 				err = werr
 			}

@@ -73,15 +73,17 @@ type TimersReport struct {
 // environment of the run; the API must run without a worker of its own.
 func Timers(ctx context.Context, opts TimersOptions) (TimersReport, error) {
 	rep := TimersReport{Requests: opts.Requests, Concurrency: opts.Concurrency, Day: opts.Day}
+	for _, addr := range []string{opts.BaseURL, opts.TemporalAddress} {
+		if err := CheckLoopback(addr); err != nil {
+			return rep, err
+		}
+	}
 	limits := Limits{Concurrency: opts.Concurrency, Duration: MaxDuration, Count: opts.Requests}
 	if err := limits.Check(); err != nil {
 		return rep, err
 	}
 	if opts.Day < time.Second || opts.Day > 10*time.Minute {
 		return rep, fmt.Errorf("load: OPENIMI_DAY must be between 1s and 10m for the timers scenario, not %s", opts.Day)
-	}
-	if err := CheckLoopback(opts.TemporalAddress); err != nil {
-		return rep, err
 	}
 	db, err := pgx.Connect(ctx, opts.DatabaseURL)
 	if err != nil {
