@@ -45,7 +45,7 @@ func (s *Store) BulkCreateDirectory(ctx context.Context, b DirectoryBatch) error
 			b.Authorities[i].ID = uuid.New()
 		}
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(bulkLock).Error; err != nil {
 			return fmt.Errorf("lock the directory for a bulk load: %w", err)
 		}
@@ -77,6 +77,17 @@ func (s *Store) BulkCreateDirectory(ctx context.Context, b DirectoryBatch) error
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The planner still believes the tables empty until autovacuum comes
+	// round, a minute or more later: the load test saw searches right
+	// after seeding 100,000 authorities ten times slower (103 ms against
+	// 8 ms for one common word) until it did.
+	if err := s.db.WithContext(ctx).Exec("ANALYZE authorities, authority_areas, users, user_roles").Error; err != nil {
+		return fmt.Errorf("analyze the directory after a bulk load: %w", err)
+	}
+	return nil
 }
 
 // DirectoryIsEmpty reports whether no authority is registered yet.

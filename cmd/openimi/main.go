@@ -52,6 +52,7 @@ Every setting comes from an environment variable; see README.md.`,
 		devCommand(),
 		stackCommand(),
 		healthcheckCommand(),
+		loadCommand(),
 	)
 	return root
 }
