@@ -59,15 +59,8 @@ func (h *handlers) coordinationDesk(c *gin.Context) {
 		deny(c, policy.Forbidden, "the coordinators' desk")
 		return
 	}
-	page, size := 1, defaultPageSize
-	if q.Page != nil {
-		page = *q.Page
-	}
-	if q.PageSize != nil {
-		size = *q.PageSize
-	}
-	if page*size > maxSearchDepth {
-		fieldErrors(c, []FieldError{{Field: "page", Rule: "max_depth", Param: itoa(maxSearchDepth) + " results"}})
+	page, size, ok := paging(c, q.Page, q.PageSize, defaultPageSize)
+	if !ok {
 		return
 	}
 	rows, total, err := h.store.CoordinationDesk(c.Request.Context(), models.DeskQuery{

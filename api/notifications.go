@@ -43,12 +43,9 @@ func (h *handlers) failedNotifications(c *gin.Context) {
 		deny(c, d, "the notifications of this authority")
 		return
 	}
-	page, size := 1, 50
-	if q.Page != nil {
-		page = *q.Page
-	}
-	if q.PageSize != nil {
-		size = *q.PageSize
+	page, size, ok := paging(c, q.Page, q.PageSize, 50)
+	if !ok {
+		return
 	}
 	mails, total, err := h.store.FailedMail(c.Request.Context(), p.Body.ID, models.MailPage{Limit: size, Offset: (page - 1) * size})
 	if err != nil {

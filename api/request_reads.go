@@ -126,15 +126,8 @@ func (h *handlers) listRequests(c *gin.Context) {
 		deny(c, policy.Forbidden, "requests")
 		return
 	}
-	page, size := 1, defaultPageSize
-	if q.Page != nil {
-		page = *q.Page
-	}
-	if q.PageSize != nil {
-		size = *q.PageSize
-	}
-	if page*size > maxSearchDepth {
-		fieldErrors(c, []FieldError{{Field: "page", Rule: "max_depth", Param: itoa(maxSearchDepth) + " results"}})
+	page, size, ok := paging(c, q.Page, q.PageSize, defaultPageSize)
+	if !ok {
 		return
 	}
 	rows, total, err := h.store.ListRequests(c.Request.Context(), models.RequestFilter{

@@ -36,6 +36,23 @@ type searchResult struct {
 	Lang     string          `json:"lang"`
 }
 
+// paging applies the defaults to a page and a page size given in a query,
+// and refuses a page deeper than the lists go, answering 422.
+func paging(c *gin.Context, page, size *int, defaultSize int) (int, int, bool) {
+	p, n := 1, defaultSize
+	if page != nil {
+		p = *page
+	}
+	if size != nil {
+		n = *size
+	}
+	if p*n > maxSearchDepth {
+		fieldErrors(c, []FieldError{{Field: "page", Rule: "max_depth", Param: itoa(maxSearchDepth) + " results"}})
+		return 0, 0, false
+	}
+	return p, n, true
+}
+
 // bindQuery decodes and validates query parameters like bindJSON does the
 // body: 400 for a value of the wrong type, 422 for one that breaks a rule.
 func (h *handlers) bindQuery(c *gin.Context, dst any) bool {
@@ -53,17 +70,11 @@ func (h *handlers) searchAuthorities(c *gin.Context) {
 	if !h.bindQuery(c, &q) {
 		return
 	}
-	page, pageSize := 1, defaultPageSize
-	if q.Page != nil {
-		page = *q.Page
-	}
-	if q.PageSize != nil {
-		pageSize = *q.PageSize
+	page, pageSize, ok := paging(c, q.Page, q.PageSize, defaultPageSize)
+	if !ok {
+		return
 	}
 	var errs []FieldError
-	if page*pageSize > maxSearchDepth {
-		errs = append(errs, FieldError{Field: "page", Rule: "max_depth", Param: itoa(maxSearchDepth) + " results"})
-	}
 	if q.Country != "" && !h.ref.HasCountry(q.Country) {
 		errs = append(errs, FieldError{Field: "country", Rule: "known_country", Param: q.Country})
 	}
