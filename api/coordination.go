@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/client"
 
 	"github.com/openimi/openimi/internal/policy"
 	"github.com/openimi/openimi/models"
@@ -169,18 +168,7 @@ func (h *handlers) intervene(action workflows.Action) gin.HandlerFunc {
 		cmd.Actor = workflows.RequestActor{UserID: p.UserID, AuthorityID: p.Body.ID,
 			Coordinator: workflows.CoordinatorScope{Country: p.Body.Country, Requesting: requesting, Responding: responding}}
 		cmd.ExpectedResponding = r.RespondingAuthority
-		handle, err := h.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-			WorkflowID:   workflows.RequestWorkflowID(r.ID),
-			UpdateID:     updateID(c, p, string(action)+"/"+r.ID.String()),
-			UpdateName:   string(action),
-			Args:         []any{cmd},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil {
-			err = handle.Get(c.Request.Context(), nil)
-		}
-		if err != nil {
-			h.actionError(c, err, r)
+		if !h.updateRequest(c, r, action, cmd) {
 			return
 		}
 		fresh, err := h.store.Request(c.Request.Context(), r.ID)

@@ -477,22 +477,32 @@ func (h *handlers) requestAction(action workflows.Action) gin.HandlerFunc {
 		}
 		p := principal(c)
 		cmd.Actor = workflows.RequestActor{UserID: p.UserID, AuthorityID: p.Body.ID, Handler: pt.handler, Allocator: pt.allocator}
-		handle, err := h.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-			WorkflowID:   workflows.RequestWorkflowID(r.ID),
-			UpdateID:     updateID(c, p, string(action)+"/"+r.ID.String()),
-			UpdateName:   string(action),
-			Args:         []any{cmd},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil {
-			err = handle.Get(c.Request.Context(), nil)
-		}
-		if err != nil {
-			h.actionError(c, err, r)
+		if !h.updateRequest(c, r, action, cmd) {
 			return
 		}
 		h.respondFresh(c, r.ID)
 	}
+}
+
+// updateRequest sends an action to the request's workflow and waits until
+// it is recorded; on a refusal or failure it answers the caller and
+// reports false.
+func (h *handlers) updateRequest(c *gin.Context, r models.Request, action workflows.Action, cmd workflows.RequestCommand) bool {
+	handle, err := h.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.RequestWorkflowID(r.ID),
+		UpdateID:     updateID(c, principal(c), string(action)+"/"+r.ID.String()),
+		UpdateName:   string(action),
+		Args:         []any{cmd},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(c.Request.Context(), nil)
+	}
+	if err != nil {
+		h.actionError(c, err, r)
+		return false
+	}
+	return true
 }
 
 // commandOf checks an action's own fields against the request, the
