@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,10 @@ type Limits struct {
 	Duration time.Duration
 	// Count is how many lifecycles are started at most.
 	Count int
+	// Think is the mean pause of an official before each action, as people
+	// read and type between clicks. Zero runs the actions back to back:
+	// the most the machine holds, every action queueing behind the others.
+	Think time.Duration
 }
 
 // The bounds of any run, so that no typo loads the machine for hours.
@@ -26,6 +31,7 @@ const (
 	MaxConcurrency = 500
 	MaxDuration    = 30 * time.Minute
 	MaxCount       = 1_000_000
+	MaxThink       = 10 * time.Minute
 	// drainGrace is how long lifecycles under way at the end of a run get
 	// to finish before they are cut off.
 	drainGrace = 60 * time.Second
@@ -40,6 +46,8 @@ func (l Limits) Check() error {
 		return fmt.Errorf("load: duration must be positive and at most %s, not %s", MaxDuration, l.Duration)
 	case l.Count < 1 || l.Count > MaxCount:
 		return fmt.Errorf("load: count must be between 1 and %d, not %d", MaxCount, l.Count)
+	case l.Think < 0 || l.Think > MaxThink:
+		return fmt.Errorf("load: think time must be between 0 and %s, not %s", MaxThink, l.Think)
 	}
 	return nil
 }
@@ -61,11 +69,32 @@ func (t Throughput) PerSecond() float64 {
 	return float64(t.Completed) / t.Elapsed.Seconds()
 }
 
+// Turn is one lifecycle of one virtual official.
+type Turn struct {
+	// Official numbers the virtual official, from 0.
+	Official int
+	// Seq numbers the lifecycle within the run, from 1.
+	Seq   int
+	think time.Duration
+	rng   *rand.Rand
+}
+
+// Think pauses before an action for a time drawn evenly between none and
+// twice the run's think time. Drawn rather than fixed, so that officials
+// who started together drift apart instead of acting in step.
+func (t Turn) Think(ctx context.Context) error {
+	if t.think <= 0 {
+		return nil
+	}
+	return sleep(ctx, t.pause())
+}
+
+func (t Turn) pause() time.Duration { return time.Duration(t.rng.Int64N(int64(2 * t.think))) }
+
 // drive runs lifecycle with Concurrency virtual officials until Duration
-// has passed or Count lifecycles have started; a lifecycle gets the number
-// of its official and its own sequence number. It logs the first failures
+// has passed or Count lifecycles have started. It logs the first failures
 // and then only counts them.
-func drive(ctx context.Context, log *slog.Logger, l Limits, lifecycle func(ctx context.Context, official, seq int) error) (Throughput, error) {
+func drive(ctx context.Context, log *slog.Logger, l Limits, lifecycle func(ctx context.Context, turn Turn) error) (Throughput, error) {
 	if err := l.Check(); err != nil {
 		return Throughput{}, err
 	}
@@ -79,12 +108,14 @@ func drive(ctx context.Context, log *slog.Logger, l Limits, lifecycle func(ctx c
 	var wg sync.WaitGroup
 	for official := range l.Concurrency {
 		wg.Go(func() {
+			// Seeded by the official, so that two runs pause alike.
+			rng := rand.New(rand.NewPCG(uint64(official), 0))
 			for ctx.Err() == nil && time.Now().Before(stopStarting) {
 				seq := int(started.Add(1))
 				if seq > l.Count {
 					return
 				}
-				if err := lifecycle(ctx, official, seq); err != nil {
+				if err := lifecycle(ctx, Turn{Official: official, Seq: seq, think: l.Think, rng: rng}); err != nil {
 					if ctx.Err() != nil {
 						return
 					}
@@ -110,6 +141,7 @@ func drive(ctx context.Context, log *slog.Logger, l Limits, lifecycle func(ctx c
 type Report struct {
 	Scenario    string
 	Concurrency int
+	Think       time.Duration
 	Throughput
 	Latencies []Latency
 	Failures  []Failure
@@ -117,8 +149,12 @@ type Report struct {
 
 // Write prints the report for a terminal and for BENCHMARKS.md alike.
 func (r Report) Write(w io.Writer) error {
-	fmt.Fprintf(w, "%s: %d virtual officials, %d lifecycles completed, %d failed, in %s: %.1f lifecycles/s\n",
-		r.Scenario, r.Concurrency, r.Completed, r.Failed, r.Elapsed.Round(time.Millisecond), r.PerSecond())
+	pace := "back to back"
+	if r.Think > 0 {
+		pace = fmt.Sprintf("thinking %s on average before each action", r.Think)
+	}
+	fmt.Fprintf(w, "%s: %d virtual officials, %s, %d lifecycles completed, %d failed, in %s: %.1f lifecycles/s\n",
+		r.Scenario, r.Concurrency, pace, r.Completed, r.Failed, r.Elapsed.Round(time.Millisecond), r.PerSecond())
 	if err := writeLatencies(w, "action", r.Latencies); err != nil {
 		return err
 	}

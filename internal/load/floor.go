@@ -84,11 +84,11 @@ func Floor(ctx context.Context, opts FloorOptions) (Report, error) {
 	defer w.Stop()
 	rec := NewRecorder()
 	opts.Log.Info("floor run", "officials", opts.Concurrency, "task_queue", queue, "duration", opts.Duration.String(), "count", opts.Count)
-	t, err := drive(ctx, opts.Log, opts.Limits, func(ctx context.Context, _, _ int) error {
-		return runFloorLifecycle(ctx, c, queue, rec)
+	t, err := drive(ctx, opts.Log, opts.Limits, func(ctx context.Context, turn Turn) error {
+		return runFloorLifecycle(ctx, c, queue, rec, turn)
 	})
 	return Report{
-		Scenario: "floor", Concurrency: opts.Concurrency, Throughput: t,
+		Scenario: "floor", Concurrency: opts.Concurrency, Think: opts.Think, Throughput: t,
 		Latencies: rec.Latencies(floorUpdates()...),
 		Failures:  rec.Failures(func(_ string, status int) bool { return status == 200 }),
 	}, err
@@ -96,7 +96,7 @@ func Floor(ctx context.Context, opts FloorOptions) (Report, error) {
 
 // runFloorLifecycle is one bare lifecycle; outcomes are recorded as 200 or
 // 0 (failed), since no HTTP is involved.
-func runFloorLifecycle(ctx context.Context, c client.Client, queue string, rec *Recorder) error {
+func runFloorLifecycle(ctx context.Context, c client.Client, queue string, rec *Recorder, turn Turn) error {
 	id := "load-floor/" + uuid.NewString()
 	observe := func(name string, started time.Time, err error) error {
 		if err != nil {
@@ -107,6 +107,12 @@ func runFloorLifecycle(ctx context.Context, c client.Client, queue string, rec *
 		}
 		rec.Observe(name, 200, time.Since(started), true)
 		return nil
+	}
+	// The draft, which the floor has no part of, is thought over too.
+	for range 2 {
+		if err := turn.Think(ctx); err != nil {
+			return err
+		}
 	}
 	started := time.Now()
 	start := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
@@ -123,6 +129,9 @@ func runFloorLifecycle(ctx context.Context, c client.Client, queue string, rec *
 		return err
 	}
 	for _, name := range floorUpdates()[1:] {
+		if err := turn.Think(ctx); err != nil {
+			return err
+		}
 		started := time.Now()
 		handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 			WorkflowID: id, UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,

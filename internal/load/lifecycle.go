@@ -58,12 +58,12 @@ func Lifecycle(ctx context.Context, opts LifecycleOptions) (Report, error) {
 	api.rec = rec
 	opts.Log.Info("lifecycle run", "officials", opts.Concurrency, "countries", len(officials), "pairs", len(pairs),
 		"duration", opts.Duration.String(), "count", opts.Count)
-	t, err := drive(ctx, opts.Log, opts.Limits, func(ctx context.Context, official, seq int) error {
-		p := pairs[official%len(pairs)]
-		return runRequest(ctx, api, p, questions[p.Area], seq)
+	t, err := drive(ctx, opts.Log, opts.Limits, func(ctx context.Context, turn Turn) error {
+		p := pairs[turn.Official%len(pairs)]
+		return runRequest(ctx, api, p, questions[p.Area], turn)
 	})
 	return Report{
-		Scenario: "lifecycle", Concurrency: opts.Concurrency, Throughput: t,
+		Scenario: "lifecycle", Concurrency: opts.Concurrency, Think: opts.Think, Throughput: t,
 		Latencies: rec.Latencies(lifecycleActions()...),
 		Failures:  rec.Failures(func(_ string, status int) bool { return status == http.StatusOK || status == http.StatusCreated }),
 	}, err
@@ -75,11 +75,14 @@ type requestView struct {
 }
 
 // runRequest carries one request from its draft to its closure.
-func runRequest(ctx context.Context, api *API, p Pair, questions []string, seq int) error {
+func runRequest(ctx context.Context, api *API, p Pair, questions []string, turn Turn) error {
 	var r requestView
+	if err := turn.Think(ctx); err != nil {
+		return err
+	}
 	err := api.Call(ctx, "draft", http.MethodPost, "/api/v1/requests", p.Requester.Token, map[string]any{
 		"area": p.Area, "responding_authority": p.Responder.Authority,
-		"subject": fmt.Sprintf("Load test request %d", seq), "subject_lang": "en",
+		"subject": fmt.Sprintf("Load test request %d", turn.Seq), "subject_lang": "en",
 		"questions": questions,
 		"free_text": "Is this service provider lawfully established?", "free_text_lang": "en",
 		"personal_data": map[string]string{"name": "Jan Kowalski"},
@@ -89,7 +92,13 @@ func runRequest(ctx context.Context, api *API, p Pair, questions []string, seq i
 		return err
 	}
 	path := "/api/v1/requests/" + r.ID + "/"
+	if err := turn.Think(ctx); err != nil {
+		return err
+	}
 	if err := api.Call(ctx, "send", http.MethodPost, path+"send", p.Requester.Token, nil, http.StatusOK, nil); err != nil {
+		return err
+	}
+	if err := turn.Think(ctx); err != nil {
 		return err
 	}
 	if err := api.Call(ctx, "accept", http.MethodPost, path+"accept", p.Responder.Token, nil, http.StatusOK, nil); err != nil {
@@ -99,8 +108,14 @@ func runRequest(ctx context.Context, api *API, p Pair, questions []string, seq i
 	for _, q := range questions {
 		answers = append(answers, map[string]string{"question": q, "value": "yes"})
 	}
+	if err := turn.Think(ctx); err != nil {
+		return err
+	}
 	if err := api.Call(ctx, "answer", http.MethodPost, path+"answer", p.Responder.Token,
 		map[string]any{"answers": answers}, http.StatusOK, nil); err != nil {
+		return err
+	}
+	if err := turn.Think(ctx); err != nil {
 		return err
 	}
 	return api.Call(ctx, "close", http.MethodPost, path+"close", p.Requester.Token,

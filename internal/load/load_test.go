@@ -26,7 +26,7 @@ func TestLoad_ShortLifecycleAndFloorRunsCompleteWithoutErrors(t *testing.T) {
 		t.Fatalf("seed: %v", err)
 	}
 	log := testenv.Logger(t)
-	limits := load.Limits{Concurrency: 3, Duration: 20 * time.Second, Count: 6}
+	limits := load.Limits{Concurrency: 3, Duration: 20 * time.Second, Count: 6, Think: 5 * time.Millisecond}
 
 	lifecycle, err := load.Lifecycle(ctx, load.LifecycleOptions{BaseURL: sys.URL, Limits: limits, Countries: 4, Log: log})
 	if err != nil {
@@ -58,7 +58,7 @@ func TestLoad_ShortLifecycleAndFloorRunsCompleteWithoutErrors(t *testing.T) {
 	if err := lifecycle.Write(&out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "lifecycles/s") || !strings.Contains(out.String(), "errors: none") {
+	if !strings.Contains(out.String(), "lifecycles/s") || !strings.Contains(out.String(), "thinking 5ms on average") || !strings.Contains(out.String(), "errors: none") {
 		t.Errorf("report:\n%s", out.String())
 	}
 }

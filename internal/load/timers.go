@@ -131,9 +131,9 @@ func Timers(ctx context.Context, opts TimersOptions) (TimersReport, error) {
 	var lastSent time.Time
 	firstSent := time.Now()
 	opts.Log.Info("timers: opening requests", "requests", opts.Requests, "officials", opts.Concurrency, "day", opts.Day.String())
-	rep.Opening, err = drive(ctx, opts.Log, limits, func(ctx context.Context, official, seq int) error {
-		p := pairs[official%len(pairs)]
-		id, err := openRequest(ctx, api, p, questions[p.Area], seq)
+	rep.Opening, err = drive(ctx, opts.Log, limits, func(ctx context.Context, turn Turn) error {
+		p := pairs[turn.Official%len(pairs)]
+		id, err := openRequest(ctx, api, p, questions[p.Area], turn.Seq)
 		if err != nil {
 			return err
 		}
