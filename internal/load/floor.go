@@ -76,7 +76,11 @@ func Floor(ctx context.Context, opts FloorOptions) (Report, error) {
 	// A task queue of its own, so that the floor never runs on OpenIMI's
 	// worker nor on another run's.
 	queue := "openimi-load-floor-" + strings.ToLower(rand.Text()[:8])
-	w := sdkworker.New(c, queue, sdkworker.Options{})
+	// The pollers OpenIMI's worker uses (worker.New), so that the floor
+	// differs from OpenIMI only in what the workflow does.
+	w := sdkworker.New(c, queue, sdkworker.Options{
+		WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
+	})
 	w.RegisterWorkflowWithOptions(FloorWorkflow, workflow.RegisterOptions{Name: FloorWorkflowName})
 	if err := w.Start(); err != nil {
 		return Report{}, fmt.Errorf("floor: start the worker on %s: %w", queue, err)
