@@ -70,6 +70,12 @@ func StartTemporal(ctx context.Context, logger *slog.Logger, opts TemporalOption
 		"--log-level", "warn",
 		"--color", "never",
 		"--disable-config-file", "--disable-config-env",
+		// One partition per task queue, as a single-node server needs: with
+		// the default four, a task written to a partition no poller is
+		// waiting on is forwarded, which cost every action tens of
+		// milliseconds (docs/BENCHMARKS.md).
+		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 	}
 	t := &Temporal{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 	if opts.UIPort == 0 {
