@@ -75,10 +75,13 @@ type RequestEvent struct {
 	Key       string
 	Kind      string
 	At        time.Time
-	ActorUser uuid.UUID           `json:",omitempty"`
-	Days      int                 `json:",omitempty"`
-	Command   RequestEventCommand `json:",omitempty"`
-	After     RequestSnapshot
+	ActorUser uuid.UUID `json:",omitempty"`
+	// ActorAuthority is the authority ActorUser acted for. Events recorded
+	// before it was carried lack it, and it is then looked up.
+	ActorAuthority uuid.UUID           `json:",omitempty"`
+	Days           int                 `json:",omitempty"`
+	Command        RequestEventCommand `json:",omitempty"`
+	After          RequestSnapshot
 }
 
 // personalTextKinds are the events whose free text may name the data
@@ -121,11 +124,15 @@ func (a *Activities) RecordRequestEvent(ctx context.Context, ev RequestEvent) er
 	}
 	if ev.ActorUser != uuid.Nil {
 		rec.ActorUser = &ev.ActorUser
-		authority, err := a.Store.AuthorityOfUser(ctx, ev.ActorUser)
-		if err != nil {
-			return fmt.Errorf("actor of %s: %w", ev.Key, err)
+		if ev.ActorAuthority != uuid.Nil {
+			rec.Authority = &ev.ActorAuthority
+		} else {
+			authority, err := a.Store.AuthorityOfUser(ctx, ev.ActorUser)
+			if err != nil {
+				return fmt.Errorf("actor of %s: %w", ev.Key, err)
+			}
+			rec.Authority = authority
 		}
-		rec.Authority = authority
 	}
 	if len(ev.Command.Answers) > 0 {
 		rec.Answers = make(map[string]models.AnswerValue, len(ev.Command.Answers))

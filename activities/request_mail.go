@@ -24,17 +24,21 @@ func (a *Activities) partiesOf(ctx context.Context, ev RequestEvent) (requestPar
 	if err != nil {
 		return requestParties{}, err
 	}
-	requesting, err := a.Store.Authority(ctx, req.RequestingAuthority)
-	if err != nil {
-		return requestParties{}, err
-	}
 	respondingID := ev.After.RespondingAuthority
 	if respondingID == uuid.Nil {
 		respondingID = req.RespondingAuthority
 	}
-	responding, err := a.Store.Authority(ctx, respondingID)
+	authorities, err := a.Store.Authorities(ctx, req.RequestingAuthority, respondingID)
 	if err != nil {
 		return requestParties{}, err
+	}
+	requesting, ok := authorities[req.RequestingAuthority]
+	if !ok {
+		return requestParties{}, fmt.Errorf("requesting authority %s: %w", req.RequestingAuthority, models.ErrNotFound)
+	}
+	responding, ok := authorities[respondingID]
+	if !ok {
+		return requestParties{}, fmt.Errorf("responding authority %s: %w", respondingID, models.ErrNotFound)
 	}
 	return requestParties{req: req, requesting: requesting, responding: responding}, nil
 }

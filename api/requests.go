@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -383,14 +384,14 @@ func (h *handlers) send(c *gin.Context, r models.Request) bool {
 		return false
 	}
 	area, _ := h.ref.cat.Area(r.AreaCode)
-	requester, err := h.store.Authority(c.Request.Context(), r.RequestingAuthority)
+	parties, err := h.store.Authorities(c.Request.Context(), r.RequestingAuthority, r.RespondingAuthority)
 	if err != nil {
 		h.internalError(c, err)
 		return false
 	}
-	responder, err := h.store.Authority(c.Request.Context(), r.RespondingAuthority)
-	if err != nil {
-		h.internalError(c, err)
+	requester, responder := parties[r.RequestingAuthority], parties[r.RespondingAuthority]
+	if requester.ID == uuid.Nil {
+		h.internalError(c, fmt.Errorf("requesting authority %s of a draft: %w", r.RequestingAuthority, models.ErrNotFound))
 		return false
 	}
 	if responder.Status != models.AuthorityActive {

@@ -88,43 +88,42 @@ type SessionUser struct {
 // UserBySession resolves a bearer token's hash to its account, when the
 // session is neither expired nor revoked and the account is active.
 func (s *Store) UserBySession(ctx context.Context, tokenHash []byte, now time.Time) (SessionUser, error) {
-	db := s.db.WithContext(ctx)
-	var sess Session
-	err := db.Where("token_hash = ? AND revoked_at IS NULL AND expires_at > ?", tokenHash, now).Take(&sess).Error
+	// Every authenticated call comes through here: the session and its
+	// user are read in one statement.
+	var found struct {
+		SessionID uuid.UUID
+		User      User `gorm:"embedded"`
+	}
+	err := s.db.WithContext(ctx).Table("sessions").
+		Select("sessions.id AS session_id, users.*").
+		Joins("JOIN users ON users.id = sessions.user_id").
+		Where("sessions.token_hash = ? AND sessions.revoked_at IS NULL AND sessions.expires_at > ? AND users.status = ?", tokenHash, now, UserActive).
+		Take(&found).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return SessionUser{}, ErrNotFound
 	}
 	if err != nil {
 		return SessionUser{}, fmt.Errorf("find session: %w", err)
 	}
-	su, err := s.loadAccount(ctx, sess.UserID)
+	su, err := s.completeAccount(ctx, found.User)
 	if err != nil {
 		return SessionUser{}, err
 	}
-	if su.User.Status != UserActive {
-		return SessionUser{}, ErrNotFound
-	}
-	su.SessionID = sess.ID
+	su.SessionID = found.SessionID
 	return su, nil
 }
 
-func (s *Store) loadAccount(ctx context.Context, userID uuid.UUID) (SessionUser, error) {
-	db := s.db.WithContext(ctx)
-	var su SessionUser
-	if err := db.Take(&su.User, "id = ?", userID).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return SessionUser{}, ErrNotFound
-		}
-		return SessionUser{}, fmt.Errorf("load user: %w", err)
-	}
-	if su.User.AuthorityID != nil {
+// completeAccount adds a user's authority and roles.
+func (s *Store) completeAccount(ctx context.Context, u User) (SessionUser, error) {
+	su := SessionUser{User: u}
+	if u.AuthorityID != nil {
 		var a Authority
-		if err := db.Take(&a, "id = ?", *su.User.AuthorityID).Error; err != nil {
+		if err := s.authorityColumns(ctx).Take(&a, "id = ?", *u.AuthorityID).Error; err != nil {
 			return SessionUser{}, fmt.Errorf("load user's authority: %w", err)
 		}
 		su.Authority = &a
 	}
-	if err := db.Where("user_id = ?", userID).Order("role, area_code").Find(&su.Roles).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("user_id = ?", u.ID).Order("role, area_code").Find(&su.Roles).Error; err != nil {
 		return SessionUser{}, fmt.Errorf("load roles: %w", err)
 	}
 	return su, nil

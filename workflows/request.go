@@ -269,13 +269,14 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 	}
 	next.Events++
 	ev := activities.RequestEvent{
-		RequestID: r.in.RequestID,
-		Key:       r.in.RequestID.String() + "/e" + strconv.Itoa(next.Events),
-		Kind:      string(a),
-		At:        now,
-		ActorUser: cmd.Actor.UserID,
-		Command:   toActivityCommand(cmd),
-		After:     r.snapshot(next),
+		RequestID:      r.in.RequestID,
+		Key:            r.in.RequestID.String() + "/e" + strconv.Itoa(next.Events),
+		Kind:           string(a),
+		At:             now,
+		ActorUser:      cmd.Actor.UserID,
+		ActorAuthority: cmd.Actor.AuthorityID,
+		Command:        toActivityCommand(cmd),
+		After:          r.snapshot(next),
 	}
 	if err := recordEvent(ctx, ev); err != nil {
 		return RequestStatus{}, fmt.Errorf("record %s: %w", a, err)
@@ -475,7 +476,9 @@ func (r *request) record(ctx workflow.Context, kind string, actor uuid.UUID, p R
 		Kind:      kind,
 		At:        workflow.Now(ctx),
 		ActorUser: actor,
-		After:     r.snapshot(p),
+		// Only the requesting side sends.
+		ActorAuthority: r.in.RequestingAuthority,
+		After:          r.snapshot(p),
 	}
 	if err := recordEvent(ctx, ev); err != nil {
 		return fmt.Errorf("record %s: %w", kind, err)
