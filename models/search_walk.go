@@ -91,7 +91,8 @@ func walkForPage(db *gorm.DB, match string, offset, limit int) (ids []uuid.UUID,
 // unsteer gives the planner back every access path, and sets *err if it
 // cannot.
 func unsteer(db *gorm.DB, err *error) {
-	reset := "RESET enable_seqscan; RESET enable_indexscan; RESET enable_indexonlyscan; RESET enable_bitmapscan; RESET jit"
+	reset := "RESET enable_seqscan; RESET enable_indexscan; RESET enable_indexonlyscan; RESET enable_bitmapscan; RESET jit; " +
+		"RESET max_parallel_workers_per_gather"
 	if resetErr := db.Exec(reset).Error; *err == nil && resetErr != nil {
 		*err = fmt.Errorf("search authorities: %w", resetErr)
 	}
@@ -100,7 +101,9 @@ func unsteer(db *gorm.DB, err *error) {
 // steer allows a query only the access paths named, for the rest of the
 // transaction or until walkForMatches resets them. The planner counts a
 // disallowed path at an enormous cost rather than dropping it, and a plan
-// that costly would be compiled (JIT) for a tenth of a second: not here.
+// that costly would be compiled (JIT) for a tenth of a second, or split
+// among parallel workers that take longer to start than the walk: not
+// here.
 func steer(db *gorm.DB, seq, index, indexOnly, bitmap bool) error {
 	onOff := func(on bool) string {
 		if on {
@@ -110,7 +113,7 @@ func steer(db *gorm.DB, seq, index, indexOnly, bitmap bool) error {
 	}
 	err := db.Exec("SET LOCAL enable_seqscan = " + onOff(seq) + "; SET LOCAL enable_indexscan = " + onOff(index) +
 		"; SET LOCAL enable_indexonlyscan = " + onOff(indexOnly) + "; SET LOCAL enable_bitmapscan = " + onOff(bitmap) +
-		"; SET LOCAL jit = off").Error
+		"; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0").Error
 	if err != nil {
 		return fmt.Errorf("search authorities: %w", err)
 	}
@@ -164,6 +167,7 @@ func walkNameOrder(db *gorm.DB, match string, after *nameKey, within, skip, want
 			SELECT * FROM (`+fits+` UNION ALL `+oversized+`) u
 			ORDER BY official_name, id LIMIT ?
 		) w`+outer+`
+		ORDER BY official_name, id
 		OFFSET ? LIMIT ?`, append(args, skip, want)...).Scan(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("search authorities: %w", err)

@@ -18,10 +18,14 @@ import (
 // SearchExactMatches matches in name order, ranked by name, text rank (of
 // the authority's own words) and name; then the next SearchExactMatches in
 // name order, the second page. It also returns the exact count.
-func referenceWindow(t *testing.T, store *models.Store, words string) ([]uuid.UUID, int64) {
+func referenceWindow(t *testing.T, store *models.Store, words, area, competence string) ([]uuid.UUID, int64) {
 	t.Helper()
 	var conds []string
 	var args []any
+	if area != "" {
+		conds = append(conds, "EXISTS (SELECT 1 FROM authority_areas aa WHERE aa.authority_id = a.id AND aa.area_code = ? AND (? = '' OR ? = ANY(aa.competences)))")
+		args = append(args, area, competence, competence)
+	}
 	for _, w := range strings.Fields(words) {
 		conds = append(conds, `(a.search_document @@ to_tsquery('simple', unaccent(?) || ':*')
 			OR EXISTS (SELECT 1 FROM authority_areas aw JOIN area_competences c ON c.code = ANY(aw.competences) AND c.retired_at IS NULL
@@ -102,20 +106,26 @@ func TestSearch_EveryWayOfFindingMatchesFindsTheSame(t *testing.T) {
 		{"short walk, then collect", -1, 4000, 50},
 		{"short walk, collect too many, walk on", -1, 3, 50},
 	}
+	searches := []models.AuthoritySearch{{Words: "chamber", Area: "professional-qualifications", Competence: "doctor"},
+		{Words: "medical", Area: "professional-qualifications"}}
 	for _, words := range []string{"municipality", "medical chamber", "médecin", "archi", "Kraków", "oversizedword", "Lloret", "nosuchword"} {
-		want, count := referenceWindow(t, store, words)
-		t.Logf("%q: %d matches", words, count)
-		if words == "oversizedword" && (count != 1 || want[0] != big.ID) {
-			t.Fatalf("%q: %d matches, want the large document alone", words, count)
+		searches = append(searches, models.AuthoritySearch{Words: words})
+	}
+	for _, q := range searches {
+		want, count := referenceWindow(t, store, q.Words, q.Area, q.Competence)
+		t.Logf("%+v: %d matches", q, count)
+		if q.Words == "oversizedword" && (count != 1 || want[0] != big.ID) {
+			t.Fatalf("%q: %d matches, want the large document alone", q.Words, count)
 		}
 		for _, plan := range plans {
 			models.SetSearchPlan(t, plan.collectBelow, plan.collectLimit, plan.walkFirst)
 			var got []uuid.UUID
 			var total int64
 			for page := 1; page <= 2; page++ {
-				found, n, err := store.SearchAuthorities(ctx, models.AuthoritySearch{Words: words, Page: page, PageSize: models.SearchExactMatches})
+				q.Page, q.PageSize = page, models.SearchExactMatches
+				found, n, err := store.SearchAuthorities(ctx, q)
 				if err != nil {
-					t.Fatalf("%q, %s: %v", words, plan.name, err)
+					t.Fatalf("%+v, %s: %v", q, plan.name, err)
 				}
 				for _, a := range found {
 					got = append(got, a.ID)
@@ -123,10 +133,10 @@ func TestSearch_EveryWayOfFindingMatchesFindsTheSame(t *testing.T) {
 				total = n
 			}
 			if !slices.Equal(got, want) {
-				t.Errorf("%q, %s: %d results, not the %d expected in their order", words, plan.name, len(got), len(want))
+				t.Errorf("%q in %q %q, %s: %d results, not the %d expected in their order", q.Words, q.Area, q.Competence, plan.name, len(got), len(want))
 			}
 			if count <= models.SearchExactMatches && total != count || count > models.SearchExactMatches && total <= models.SearchExactMatches {
-				t.Errorf("%q, %s: total %d for %d matches", words, plan.name, total, count)
+				t.Errorf("%q in %q %q, %s: total %d for %d matches", q.Words, q.Area, q.Competence, plan.name, total, count)
 			}
 		}
 	}
