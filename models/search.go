@@ -57,10 +57,35 @@ type searchWord struct {
 	competences []string
 }
 
+// competenceLexeme is how a search document names a competence the
+// authority holds (migration 00009): no word of a document starts with @.
+func competenceLexeme(code string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace("@"+code) + "'"
+}
+
+// matchQuery is the tsquery an authority's search document satisfies when
+// every word matches: the word itself, or one of the competences it names.
+// PostgreSQL tests the words in the order written and stops at the first
+// that fails, so words naming fewer competences (fewer lexemes to look up)
+// go first: for "medical chamber" that takes a quarter off the walk.
+func matchQuery(words []searchWord) string {
+	words = slices.Clone(words)
+	slices.SortStableFunc(words, func(a, b searchWord) int { return len(a.competences) - len(b.competences) })
+	parts := make([]string, 0, len(words))
+	for _, w := range words {
+		alternatives := []string{w.query}
+		for _, c := range w.competences {
+			alternatives = append(alternatives, competenceLexeme(c))
+		}
+		parts = append(parts, "("+strings.Join(alternatives, " | ")+")")
+	}
+	return strings.Join(parts, " & ")
+}
+
 // searchFilter is the WHERE clause of a search over "authorities a", with
-// its arguments. Every word must match the authority's own words or one of
-// its competences.
-func searchFilter(q AuthoritySearch, words []searchWord) (string, []any) {
+// its arguments. match is matchQuery's tsquery, or "" for a search without
+// words.
+func searchFilter(q AuthoritySearch, match string) (string, []any) {
 	// A constant, not a parameter, so that the partial indexes on active
 	// authorities apply to every plan.
 	conds := []string{"a.status = '" + string(AuthorityActive) + "'"}
@@ -69,13 +94,8 @@ func searchFilter(q AuthoritySearch, words []searchWord) (string, []any) {
 		conds = append(conds, cond)
 		args = append(args, values...)
 	}
-	for _, w := range words {
-		if len(w.competences) == 0 {
-			add("a.search_document @@ ?::tsquery", w.query)
-			continue
-		}
-		add("(a.search_document @@ ?::tsquery OR EXISTS (SELECT 1 FROM authority_areas aw WHERE aw.authority_id = a.id AND aw.competences && ?::text[]))",
-			w.query, StringArray(w.competences))
+	if match != "" {
+		add("a.search_document @@ ?::tsquery", match)
 	}
 	if q.Country != "" {
 		add("a.country_code = ?", q.Country)
@@ -97,6 +117,12 @@ func searchFilter(q AuthoritySearch, words []searchWord) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
+// wordsOnly reports whether a search filters by nothing but its words: the
+// searches that walk the name-order index of search documents.
+func (q AuthoritySearch) wordsOnly() bool {
+	return q.Country == "" && q.Area == "" && q.Competence == "" && q.Level == "" && q.Region == ""
+}
+
 // SearchAuthorities finds active authorities, best matches first (by text
 // rank, then name; by name alone without words), and counts the matches for
 // paging: exactly up to SearchExactMatches, estimated beyond.
@@ -110,14 +136,14 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
 			return fmt.Errorf("search authorities: %w", err)
 		}
-		words, query, err := textQuery(tx, q.Words)
+		match, rank, err := textQuery(tx, q.Words)
 		if err != nil {
 			return err
 		}
-		where, args := searchFilter(q, words)
+		where, args := searchFilter(q, match)
 		offset := max(q.Page-1, 0) * q.PageSize
 		var ids []uuid.UUID
-		if query == "" {
+		if match == "" {
 			if total, err = countMatches(tx, where, args); err != nil {
 				return err
 			}
@@ -125,7 +151,27 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 				ids, err = idsInNameOrder(tx, where, args, offset, q.PageSize)
 			}
 		} else {
-			ids, total, err = rankedPage(tx, where, args, query, offset, q.PageSize)
+			// The estimate is the total of a broad search; a search by
+			// words alone also chooses by it how to find its matches, and
+			// walks the index of search documents for its later pages.
+			estimate := func() (int64, error) { return estimateMatches(tx, where, args) }
+			later := func(offset, limit int) ([]uuid.UUID, error) { return idsInNameOrder(tx, where, args, offset, limit) }
+			var window []uuid.UUID
+			if q.wordsOnly() {
+				var estimated int64
+				if estimated, err = estimateMatches(tx, where, args); err != nil {
+					return err
+				}
+				estimate = func() (int64, error) { return estimated, nil }
+				later = func(offset, limit int) ([]uuid.UUID, error) { return walkForPage(tx, match, offset, limit) }
+				window, err = walkForMatches(tx, match, estimated, SearchExactMatches+1)
+			} else {
+				window, err = later(0, SearchExactMatches+1)
+			}
+			if err != nil {
+				return err
+			}
+			ids, total, err = rankedPage(tx, window, rank, estimate, later, offset, q.PageSize)
 		}
 		if err != nil || len(ids) == 0 {
 			return err
@@ -142,44 +188,46 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 	return found, total, nil
 }
 
-// textQuery turns the search's words into tsqueries without accents, each
-// with the competences it names, and the tsquery of them all, which ranks.
-// Computed once: written into the search's conditions, unaccent (a stable,
-// not an immutable function) would run again for every row a plan filters.
-// The accents go first and the words are cut after, since unaccent turns a
-// few letters into tsquery syntax (ʼ into an apostrophe, ː into a colon).
-func textQuery(db *gorm.DB, text string) ([]searchWord, string, error) {
+// textQuery turns the search's words into the tsquery that matches (see
+// matchQuery) and the one that ranks (the words alone), both without
+// accents. Computed once: written into the search's conditions, unaccent (a
+// stable, not an immutable function) would run again for every row a plan
+// filters. The accents go first and the words are cut after, since
+// unaccent turns a few letters into tsquery syntax (ʼ into an apostrophe, ː
+// into a colon).
+func textQuery(db *gorm.DB, text string) (match, rank string, err error) {
 	if searchTerms(text) == "" {
-		return nil, "", nil
+		return "", "", nil
 	}
 	var plain string
 	if err := db.Raw("SELECT unaccent(?)", text).Scan(&plain).Error; err != nil {
-		return nil, "", fmt.Errorf("search authorities: %w", err)
+		return "", "", fmt.Errorf("search authorities: %w", err)
 	}
 	terms := strings.Split(searchTerms(plain), " & ")
 	if terms[0] == "" {
-		return nil, "", nil
+		return "", "", nil
 	}
-	words := make([]searchWord, 0, len(terms))
-	for _, term := range terms {
-		var w struct {
-			Query       string
-			Competences StringArray
-		}
-		err := db.Raw(`SELECT to_tsquery('simple', ?)::text AS query,
+	// One statement for every word, and the ranking query with each row.
+	var rows []struct {
+		Query       string
+		Competences StringArray
+		Rank        string
+	}
+	err = db.Raw(`SELECT to_tsquery('simple', t.term)::text AS query,
 			ARRAY(SELECT DISTINCT code FROM area_competences
-			      WHERE retired_at IS NULL AND search_vector @@ to_tsquery('simple', ?) ORDER BY code) AS competences`,
-			term, term).Scan(&w).Error
-		if err != nil {
-			return nil, "", fmt.Errorf("search authorities: %w", err)
-		}
-		words = append(words, searchWord{query: w.Query, competences: w.Competences})
+			      WHERE retired_at IS NULL AND search_vector @@ to_tsquery('simple', t.term) ORDER BY code) AS competences,
+			to_tsquery('simple', ?)::text AS rank
+		FROM unnest(?::text[]) WITH ORDINALITY AS t(term, n)
+		ORDER BY t.n`, strings.Join(terms, " & "), StringArray(terms)).Scan(&rows).Error
+	if err != nil {
+		return "", "", fmt.Errorf("search authorities: %w", err)
 	}
-	var all string
-	if err := db.Raw("SELECT to_tsquery('simple', ?)::text", strings.Join(terms, " & ")).Scan(&all).Error; err != nil {
-		return nil, "", fmt.Errorf("search authorities: %w", err)
+	words := make([]searchWord, 0, len(rows))
+	for _, r := range rows {
+		words = append(words, searchWord{query: r.Query, competences: r.Competences})
+		rank = r.Rank
 	}
-	return words, all, nil
+	return matchQuery(words), rank, nil
 }
 
 // countMatches counts up to SearchExactMatches+1 matches, and asks the
@@ -226,54 +274,47 @@ func idsInNameOrder(db *gorm.DB, where string, args []any, offset, limit int) ([
 	return ids, nil
 }
 
-// rankedPage is one page of a text search and its total. The first
-// SearchExactMatches matches in name order are found once and ranked in SQL;
-// one more tells whether there are others. Only ids and names travel
-// through the sorts: the documents are fetched again for the few rows
-// ranked, rather than dragged wide through a sort of every match.
-func rankedPage(db *gorm.DB, where string, args []any, query string, offset, limit int) ([]uuid.UUID, int64, error) {
-	var window []struct {
-		ID  uuid.UUID
-		Pos int
-	}
+// rankedPage is one page of a text search and its total, given window, the
+// first SearchExactMatches+1 matches in name order: the first
+// SearchExactMatches are ranked in SQL, and one more tells whether there
+// are others. Those are counted by estimate and listed by later, in name
+// order.
+func rankedPage(db *gorm.DB, window []uuid.UUID, rank string, estimate func() (int64, error),
+	later func(offset, limit int) ([]uuid.UUID, error), offset, limit int) ([]uuid.UUID, int64, error) {
+	var ranked []uuid.UUID
 	err := db.Raw(`
-		SELECT w.id, w.pos
-		FROM (
-			SELECT a.id, a.official_name, row_number() OVER (ORDER BY a.official_name, a.id) AS pos
-			FROM authorities a
-			WHERE `+where+`
-			ORDER BY a.official_name, a.id
-			LIMIT ?
-		) w
+		SELECT d.id
+		FROM unnest(?::uuid[]) WITH ORDINALITY AS w(id, pos)
 		JOIN authorities d ON d.id = w.id
-		ORDER BY w.pos > ?, d.name_document @@ ?::tsquery DESC, ts_rank(d.search_document, ?::tsquery) DESC, w.official_name, w.id`,
-		append(slices.Clone(args), SearchExactMatches+1, SearchExactMatches, query, query)...).Scan(&window).Error
+		ORDER BY d.name_document @@ ?::tsquery DESC, ts_rank(d.search_document, ?::tsquery) DESC, w.pos`,
+		StringArray(uuidStrings(window[:min(len(window), SearchExactMatches)])), rank, rank).Scan(&ranked).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("search authorities: %w", err)
 	}
 	if len(window) <= SearchExactMatches {
-		ids := make([]uuid.UUID, 0, limit)
-		for _, row := range window[min(offset, len(window)):min(offset+limit, len(window))] {
-			ids = append(ids, row.ID)
-		}
-		return ids, int64(len(window)), nil
+		return ranked[min(offset, len(ranked)):min(offset+limit, len(ranked))], int64(len(ranked)), nil
 	}
-	total, err := estimateMatches(db, where, args)
+	total, err := estimate()
 	if err != nil {
 		return nil, 0, err
 	}
-	var ids []uuid.UUID
-	for _, row := range window[min(offset, SearchExactMatches):min(offset+limit, SearchExactMatches)] {
-		ids = append(ids, row.ID)
-	}
+	ids := slices.Clone(ranked[min(offset, len(ranked)):min(offset+limit, len(ranked))])
 	if rest := offset + limit - max(offset, SearchExactMatches); rest > 0 {
-		more, err := idsInNameOrder(db, where, args, max(offset, SearchExactMatches), rest)
+		more, err := later(max(offset, SearchExactMatches), rest)
 		if err != nil {
 			return nil, 0, err
 		}
 		ids = append(ids, more...)
 	}
 	return ids, total, nil
+}
+
+func uuidStrings(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
 }
 
 // authorityColumns are what a search shows: everything but the search
