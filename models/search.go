@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -129,6 +131,10 @@ func (q AuthoritySearch) wordsOnly() bool {
 func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Authority, int64, error) {
 	var found []Authority
 	var total int64
+	// One snapshot for all the search's statements: a walk continued in a
+	// later statement must not skip or repeat an authority that changed in
+	// between. Read-only, so repeatable read never fails to serialize.
+	snapshot := &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Plans for these values, not generic ones: a generic plan knows
 		// neither how common the words are nor that the status is "active",
@@ -137,6 +143,9 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 			return fmt.Errorf("search authorities: %w", err)
 		}
 		match, rank, err := textQuery(tx, q.Words)
+		if errors.Is(err, errNoPossibleMatch) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -178,7 +187,7 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 		}
 		found, err = authoritiesInOrder(tx, ids)
 		return err
-	})
+	}, snapshot)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -187,6 +196,9 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 	}
 	return found, total, nil
 }
+
+// errNoPossibleMatch: a word of the search can match no authority.
+var errNoPossibleMatch = errors.New("a search word that matches nothing")
 
 // textQuery turns the search's words into the tsquery that matches (see
 // matchQuery) and the one that ranks (the words alone), both without
@@ -224,6 +236,12 @@ func textQuery(db *gorm.DB, text string) (match, rank string, err error) {
 	}
 	words := make([]searchWord, 0, len(rows))
 	for _, r := range rows {
+		if r.Query == "" {
+			// A term of letters that PostgreSQL's parser does not take
+			// for a word (its character tables are older than Go's):
+			// nothing matches it, so nothing matches the search.
+			return "", "", errNoPossibleMatch
+		}
 		words = append(words, searchWord{query: r.Query, competences: r.Competences})
 		rank = r.Rank
 	}

@@ -111,3 +111,24 @@ func TestSearch_FiltersWithoutWordsListByName(t *testing.T) {
 		}
 	}
 }
+
+// A letter Go knows and PostgreSQL's parser does not (U+31350, Unicode 15)
+// makes a term with no word in it: the search finds nothing, as a word
+// nobody uses would, instead of failing on an empty tsquery.
+func TestSearch_AWordThePostgreSQLParserCannotReadMatchesNothing(t *testing.T) {
+	ctx := context.Background()
+	store, _ := seedDirectory(t, 50)
+	for _, words := range []string{"\U00031350", "municipality \U00031350"} {
+		found, total, err := store.SearchAuthorities(ctx, models.AuthoritySearch{Words: words, Page: 1, PageSize: 10})
+		if err != nil {
+			t.Fatalf("%q: %v", words, err)
+		}
+		if len(found) != 0 || total != 0 {
+			t.Errorf("%q: %d found, total %d; want none", words, len(found), total)
+		}
+	}
+	found, _, err := store.SearchAuthorities(ctx, models.AuthoritySearch{Words: "municipality", Page: 1, PageSize: 10})
+	if err != nil || len(found) == 0 {
+		t.Fatalf("municipality alone: %d found, %v; the directory should have some", len(found), err)
+	}
+}

@@ -77,16 +77,10 @@ func walkForMatches(db *gorm.DB, match string, estimate int64, want int) (ids []
 	if err != nil || complete {
 		return collected, err
 	}
-	// Each statement sees the directory as of its own start: had an
-	// authority been added before the stopping place since the first walk,
-	// the rest would begin one place early. One more, and none twice.
-	rest, err := walkNameOrder(db, match, stopped, 0, 0, want-len(found)+1)
-	for _, id := range rest {
-		if len(found) < want && !slices.Contains(found, id) {
-			found = append(found, id)
-		}
-	}
-	return found, err
+	// The search's statements share one snapshot (SearchAuthorities), so
+	// the rest begins exactly where the first walk stopped.
+	rest, err := walkNameOrder(db, match, stopped, 0, 0, want-len(found))
+	return append(found, rest...), err
 }
 
 // walkForPage is one page of the matches in name order, past the first
@@ -99,8 +93,10 @@ func walkForPage(db *gorm.DB, match string, offset, limit int) (ids []uuid.UUID,
 // unsteer gives the planner back every access path, and sets *err if it
 // cannot.
 func unsteer(db *gorm.DB, err *error) {
-	reset := "RESET enable_seqscan; RESET enable_indexscan; RESET enable_indexonlyscan; RESET enable_bitmapscan; RESET jit; " +
-		"RESET max_parallel_workers_per_gather"
+	// SET LOCAL, not RESET: a RESET inside a transaction would outlive it
+	// on the pooled connection.
+	reset := "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT; SET LOCAL enable_indexonlyscan TO DEFAULT; " +
+		"SET LOCAL enable_bitmapscan TO DEFAULT; SET LOCAL jit TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
 	if resetErr := db.Exec(reset).Error; *err == nil && resetErr != nil {
 		*err = fmt.Errorf("search authorities: %w", resetErr)
 	}
