@@ -253,7 +253,7 @@ func TestCoordination_BothCoordinatorsMediateAReferralReturnItAndCloseIt(t *test
 	act(t, sys, responder, d.ID, "answer", answer, http.StatusOK)
 	act(t, sys, requester, d.ID, "refer", map[string]any{"text": "Immer noch falsch.", "text_lang": "de"}, http.StatusOK)
 	closed := intervene(t, sys, deCoordinator, d.ID, "close", because("agreed by both coordinators: the register is right"), http.StatusOK)
-	sys.RecordHistory(t, "request/"+d.ID, "request_referral_mediation_v2")
+	sys.RecordHistory(t, "request/"+d.ID, "request_referral_mediation_v1")
 	if closed.State != "CLOSED" || len(closed.AllowedInterventions) != 0 {
 		t.Errorf("after the coordinators' closure: %s, may %v", closed.State, closed.AllowedInterventions)
 	}

@@ -138,7 +138,7 @@ func TestRequest_TwoOfficialsRunARequestFromDraftToClosureWithAClarification(t *
 	act(t, sys, requester, d.ID, "request-clarification", map[string]any{"text": "Seit wann genau?", "text_lang": "de"}, http.StatusOK)
 	act(t, sys, responder, d.ID, "clarify", map[string]any{"text": "Od 2 maja 2019 r.", "text_lang": "pl"}, http.StatusOK)
 	closed := act(t, sys, requester, d.ID, "close", map[string]any{"timeliness_rating": 5, "effort_rating": 4}, http.StatusOK)
-	sys.RecordHistory(t, "request/"+d.ID, "request_lifecycle_v2")
+	sys.RecordHistory(t, "request/"+d.ID, "request_lifecycle_v1")
 	if closed.State != "CLOSED" || len(closed.AllowedActions) != 0 {
 		t.Fatalf("after close: %s, allowed %v", closed.State, closed.AllowedActions)
 	}

@@ -488,36 +488,15 @@ func (r *request) record(ctx workflow.Context, kind string, actor uuid.UUID, p R
 	return nil
 }
 
-// localRecordingChange marks the change from recording a request's events
-// by an activity to recording them by a local activity. Requests started
-// before it keep recording by activity, so that their histories replay.
-const localRecordingChange = "record-events-locally"
-
 // recordEvent writes an event to the read model and returns once it is
-// there. A local activity runs in the workflow task that asked for it: no
-// round through the server's task queues and no second workflow task to
-// learn the result, which was most of an action's latency and a third of
-// its cost on the Temporal server. It is safe because the recording is one
-// short, idempotent transaction keyed by the event: run twice after a
-// crash, it writes once.
+// there, by an ordinary activity. A local activity would save a round
+// through the server per action, but its input is not in the history
+// before it runs: when a workflow task failed after the transaction (as
+// it did under concurrent conflicting updates), the task ran again and
+// another update could win, leaving the read model with an action the
+// workflow never took. An activity is scheduled in the history first, so
+// a failed task leaves nothing behind.
 func recordEvent(ctx workflow.Context, ev activities.RequestEvent) error {
 	var a *activities.Activities
-	if workflow.GetVersion(ctx, localRecordingChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return workflow.ExecuteActivity(activityContext(ctx), a.RecordRequestEvent, ev).Get(ctx, nil)
-	}
-	return workflow.ExecuteLocalActivity(localActivityContext(ctx), a.RecordRequestEvent, ev).Get(ctx, nil)
-}
-
-// localActivityContext gives local activities the retries of
-// activityContext. An attempt is bounded well under the workflow task's
-// timeout; retries after the first minute wait on durable timers.
-func localActivityContext(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 5 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
-	})
+	return workflow.ExecuteActivity(activityContext(ctx), a.RecordRequestEvent, ev).Get(ctx, nil)
 }
