@@ -20,11 +20,12 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		// In-flight activities get this long to finish on Stop.
 		WorkerStopTimeout: 15 * time.Second,
-		// Separate pollers for the task queue and for this worker's sticky
-		// queue. The default pollers all turn to the sticky queue while it
-		// has a backlog, so under load a newly sent request's first
-		// workflow task waited behind every other request's actions: send
-		// took 500 ms at 20 officials while accept took 60.
+		// The default pollers all turn to this worker's sticky queue while
+		// it has a backlog, so under load a newly sent request's first
+		// workflow task, which is on the task queue, waited behind every
+		// other request's actions: send took 500 ms at 20 officials while
+		// accept took 60. Autoscaling pollers keep a poll of their own open
+		// on the task queue.
 		WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 	})
 	RegisterWorkflows(w)

@@ -72,10 +72,16 @@ func StartTemporal(ctx context.Context, logger *slog.Logger, opts TemporalOption
 		"--disable-config-file", "--disable-config-env",
 		// One partition per task queue, as a single-node server needs: with
 		// the default four, a task written to a partition no poller is
-		// waiting on is forwarded, which cost every action tens of
-		// milliseconds (docs/BENCHMARKS.md).
+		// waiting on is forwarded, which halved the throughput at 20
+		// officials (docs/BENCHMARKS.md). A dev database from before this
+		// setting may hold tasks in partitions no longer read (README).
 		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+		// The server hands an activity to the worker that scheduled it in
+		// its answer to the workflow task, instead of through a task queue:
+		// half of an action's wait at one official. A production server
+		// needs the same setting in its dynamic config.
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true",
 	}
 	t := &Temporal{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 	if opts.UIPort == 0 {

@@ -31,9 +31,9 @@ const (
 	MaxConcurrency = 500
 	MaxDuration    = 30 * time.Minute
 	MaxCount       = 1_000_000
-	MaxThink       = 10 * time.Minute
+	MaxThink       = time.Minute
 	// drainGrace is how long lifecycles under way at the end of a run get
-	// to finish before they are cut off.
+	// to finish before they are cut off, besides their officials' pauses.
 	drainGrace = 60 * time.Second
 )
 
@@ -100,7 +100,8 @@ func drive(ctx context.Context, log *slog.Logger, l Limits, lifecycle func(ctx c
 	}
 	// The hard stop: lifecycles under way when the run ends get a grace
 	// to finish, and no more.
-	ctx, cancel := context.WithTimeout(ctx, l.Duration+drainGrace)
+	// Five pauses a lifecycle, each at most twice the think time.
+	ctx, cancel := context.WithTimeout(ctx, l.Duration+drainGrace+10*l.Think)
 	defer cancel()
 	stopStarting := time.Now().Add(l.Duration)
 	var started, completed, failed, logged atomic.Int64
