@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openimi/openimi/internal/testsystem"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
-func upload(t *testing.T, sys *testsystem.System, token, id, filename string, content []byte, personal string) (int, map[string]any) {
+func upload(t *testing.T, sys *systemtest.System, token, id, filename string, content []byte, personal string) (int, map[string]any) {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
@@ -27,7 +27,7 @@ func upload(t *testing.T, sys *testsystem.System, token, id, filename string, co
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	out := testsystem.Response{Status: resp.StatusCode}
+	out := systemtest.Response{Status: resp.StatusCode}
 	out.Body, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
 		return resp.StatusCode, nil
@@ -36,7 +36,7 @@ func upload(t *testing.T, sys *testsystem.System, token, id, filename string, co
 }
 
 func TestAttachments_AreTypeCheckedBoundedAndRedactedLikePersonalData(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	pdf := []byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
@@ -59,7 +59,7 @@ func TestAttachments_AreTypeCheckedBoundedAndRedactedLikePersonalData(t *testing
 	}
 	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
 
-	count := func(who testsystem.Official) int {
+	count := func(who systemtest.Official) int {
 		var out struct {
 			Attachments []map[string]any `json:"attachments"`
 		}

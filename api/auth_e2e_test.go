@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openimi/openimi/internal/testsystem"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 func TestLogin_WrongPasswordIs401AndTheRightOneGivesAWorkingToken(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 
 	resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": "wrong password!"})
 	if resp.Status != http.StatusUnauthorized || resp.ErrorCode() != "invalid_credentials" {
@@ -38,7 +38,7 @@ func TestLogin_WrongPasswordIs401AndTheRightOneGivesAWorkingToken(t *testing.T) 
 }
 
 func TestLogin_FiveFailuresLockTheAccountWith429EvenForTheRightPassword(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	for i := range 5 {
 		resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": fmt.Sprintf("guess number %d", i)})
 		if resp.Status != http.StatusUnauthorized {
@@ -55,7 +55,7 @@ func TestLogin_FiveFailuresLockTheAccountWith429EvenForTheRightPassword(t *testi
 }
 
 func TestLogin_TwentyFailuresFromOneAddressAreRefusedWith429(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	for i := range 20 {
 		resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": fmt.Sprintf("guess%d@openimi.test", i), "password": "some password"})
 		if resp.Status != http.StatusUnauthorized {
@@ -69,7 +69,7 @@ func TestLogin_TwentyFailuresFromOneAddressAreRefusedWith429(t *testing.T) {
 }
 
 func TestToken_RevokedByLogoutAndExpiredAreRefused(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 
 	token := sys.HelpdeskToken(t)
 	if resp := sys.Do(t, http.MethodPost, "/api/v1/auth/logout", token, nil); resp.Status != http.StatusNoContent {
@@ -89,7 +89,7 @@ func TestToken_RevokedByLogoutAndExpiredAreRefused(t *testing.T) {
 }
 
 func TestLogin_BadInputIs4xxWithAClearMessage(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	cases := []struct {
 		name   string
 		body   any
@@ -120,7 +120,7 @@ func TestLogin_BadInputIs4xxWithAClearMessage(t *testing.T) {
 }
 
 func TestPasswordReset_ByEmailedLinkEndsEverySessionAndWorksOnce(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	official := sys.NationalCoordinator(t, "AT")
 	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/password-reset/request", "", map[string]string{"email": official.Email}); r.Status != http.StatusAccepted {
 		t.Fatalf("request reset: %d %s", r.Status, r.Body)
@@ -134,7 +134,7 @@ func TestPasswordReset_ByEmailedLinkEndsEverySessionAndWorksOnce(t *testing.T) {
 	if r := sys.Do(t, http.MethodGet, "/api/v1/me", official.Token, nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("session from before the reset: %d, want 401", r.Status)
 	}
-	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": official.Email, "password": testsystem.ActivePassword}); r.Status != http.StatusUnauthorized {
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": official.Email, "password": systemtest.ActivePassword}); r.Status != http.StatusUnauthorized {
 		t.Errorf("old password: %d, want 401", r.Status)
 	}
 	sys.Login(t, official.Email, newPassword)

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openimi/openimi/internal/testsystem"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 type coordinatedOut struct {
@@ -19,7 +19,7 @@ type coordinatedOut struct {
 	AllowedInterventions []string `json:"allowed_interventions"`
 }
 
-func intervene(t *testing.T, sys *testsystem.System, who testsystem.Official, id, action string, body map[string]any, want int) coordinatedOut {
+func intervene(t *testing.T, sys *systemtest.System, who systemtest.Official, id, action string, body map[string]any, want int) coordinatedOut {
 	t.Helper()
 	resp := sys.Do(t, http.MethodPost, "/api/v1/requests/"+id+"/coordination/"+action, who.Token, body)
 	if resp.Status != want {
@@ -51,7 +51,7 @@ type deskOut struct {
 	Total int `json:"total"`
 }
 
-func desk(t *testing.T, sys *testsystem.System, who testsystem.Official, filter string) deskOut {
+func desk(t *testing.T, sys *systemtest.System, who systemtest.Official, filter string) deskOut {
 	t.Helper()
 	resp := sys.Do(t, http.MethodGet, "/api/v1/coordination/requests?filter="+filter, who.Token, nil)
 	if resp.Status != http.StatusOK {
@@ -72,7 +72,7 @@ type timelineOut struct {
 }
 
 func TestCoordination_DeskShowsAnEscalatedRequestToTheCoordinatorsOfBothCountriesAndNobodyElse(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{Day: 300 * time.Millisecond})
+	sys := systemtest.Start(t, systemtest.Options{Day: 300 * time.Millisecond})
 	requester, responder, _ := twoSides(t, sys)
 	plCoordinator := sys.NationalCoordinator(t, "PL")
 	deCoordinator := sys.NationalCoordinator(t, "DE")
@@ -125,7 +125,7 @@ func TestCoordination_DeskShowsAnEscalatedRequestToTheCoordinatorsOfBothCountrie
 }
 
 func TestCoordination_TheRespondingCountrysCoordinatorAcceptsOnTheAuthoritysBehalfAndAssignsIt(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	plCoordinator := sys.NationalCoordinator(t, "PL")
 	deCoordinator := sys.NationalCoordinator(t, "DE")
@@ -174,7 +174,7 @@ func TestCoordination_TheRespondingCountrysCoordinatorAcceptsOnTheAuthoritysBeha
 }
 
 func TestCoordination_TheCoordinatorForwardsWithinItsCountryAndChasesTheNewAuthority(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	plCoordinator := sys.NationalCoordinator(t, "PL")
 	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"construction"}}}
@@ -218,7 +218,7 @@ func TestCoordination_TheCoordinatorForwardsWithinItsCountryAndChasesTheNewAutho
 }
 
 func TestCoordination_BothCoordinatorsMediateAReferralReturnItAndCloseIt(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	plCoordinator := sys.NationalCoordinator(t, "PL")
 	deCoordinator := sys.NationalCoordinator(t, "DE")
@@ -271,7 +271,7 @@ func TestCoordination_BothCoordinatorsMediateAReferralReturnItAndCloseIt(t *test
 }
 
 func TestStats_ANationalCoordinatorSeesItsCountryTheHelpdeskAllOthersNothing(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	plCoordinator := sys.NationalCoordinator(t, "PL")
 	d := draft(t, sys, requester, responder)
@@ -320,7 +320,7 @@ func TestStats_ANationalCoordinatorSeesItsCountryTheHelpdeskAllOthersNothing(t *
 		t.Errorf("a period ending before it starts: %d, want 422", r.Status)
 	}
 
-	helpdesk := testsystem.Official{Token: sys.HelpdeskToken(t)}
+	helpdesk := systemtest.Official{Token: sys.HelpdeskToken(t)}
 	csvResp := sys.DoWithHeader(t, http.MethodGet, "/api/v1/stats?group_by=area&from="+today+"&to="+today, helpdesk.Token, nil, "Accept", "text/csv")
 	if csvResp.Status != http.StatusOK || !strings.HasPrefix(csvResp.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("CSV: %d %s", csvResp.Status, csvResp.Header.Get("Content-Type"))

@@ -6,12 +6,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/openimi/openimi/internal/testsystem"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 // rowCounts counts what a directory request could write.
-func rowCounts(t *testing.T, sys *testsystem.System) map[string]int64 {
+func rowCounts(t *testing.T, sys *systemtest.System) map[string]int64 {
 	t.Helper()
 	counts := map[string]int64{}
 	for _, table := range []string{"authorities", "authority_areas", "users", "user_roles", "invitations", "registrations", "one_time_tokens", "mail_outbox"} {
@@ -25,7 +25,7 @@ func rowCounts(t *testing.T, sys *testsystem.System) map[string]int64 {
 }
 
 func TestDirectory_BadInputOnEveryEndpointIs4xxAndWritesNothing(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	helpdesk := sys.HelpdeskToken(t)
 	nimic := sys.NationalCoordinator(t, "PL")
 	lda := sys.Authority(t, "PL", "Pomorskie",
@@ -93,10 +93,10 @@ func TestDirectory_BadInputOnEveryEndpointIs4xxAndWritesNothing(t *testing.T) {
 		{"user: malformed id", http.MethodPatch, users + "/not-a-uuid", lda.Token, map[string]any{"display_name": "X"}, http.StatusNotFound},
 		{"reject: no reason", http.MethodPost, "/api/v1/registrations/" + uuid.NewString() + "/reject", nimic.Token, map[string]any{}, http.StatusUnprocessableEntity},
 		{"approve: unknown registration", http.MethodPost, "/api/v1/registrations/" + uuid.NewString() + "/approve", nimic.Token, nil, http.StatusNotFound},
-		{"activate: unknown link", http.MethodPost, "/api/v1/auth/activate", "", map[string]any{"token": "nope", "password": testsystem.ActivePassword}, http.StatusGone},
+		{"activate: unknown link", http.MethodPost, "/api/v1/auth/activate", "", map[string]any{"token": "nope", "password": systemtest.ActivePassword}, http.StatusGone},
 		{"activate: weak password", http.MethodPost, "/api/v1/auth/activate", "", map[string]any{"token": "nope", "password": "short"}, http.StatusUnprocessableEntity},
 		{"reset: not an email", http.MethodPost, "/api/v1/auth/password-reset/request", "", map[string]any{"email": "nope"}, http.StatusUnprocessableEntity},
-		{"reset: unknown link", http.MethodPost, "/api/v1/auth/password-reset", "", map[string]any{"token": "nope", "password": testsystem.ActivePassword}, http.StatusGone},
+		{"reset: unknown link", http.MethodPost, "/api/v1/auth/password-reset", "", map[string]any{"token": "nope", "password": systemtest.ActivePassword}, http.StatusGone},
 	}
 	before := rowCounts(t, sys)
 	for _, tc := range cases {

@@ -1,9 +1,13 @@
 package api
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/openimi/openimi/cases"
 )
 
 // ErrorBody is the one shape of every 4xx and 5xx response.
@@ -38,4 +42,55 @@ func methodNotAllowed(c *gin.Context) {
 func recovered(c *gin.Context, _ any) {
 	abortWithError(c, http.StatusInternalServerError, "internal", "an unexpected error occurred; quote the request id to the helpdesk",
 		gin.H{"request_id": requestIDOf(c)})
+}
+
+// statusOf is the HTTP status of each kind of use-case failure; false for
+// a kind this build does not know.
+func statusOf(k cases.Kind) (int, bool) {
+	switch k {
+	case cases.Invalid:
+		return http.StatusUnprocessableEntity, true
+	case cases.Malformed:
+		return http.StatusBadRequest, true
+	case cases.Unauthenticated:
+		return http.StatusUnauthorized, true
+	case cases.Forbidden:
+		return http.StatusForbidden, true
+	case cases.NotFound:
+		return http.StatusNotFound, true
+	case cases.Conflict:
+		return http.StatusConflict, true
+	case cases.Gone:
+		return http.StatusGone, true
+	case cases.TooLarge:
+		return http.StatusRequestEntityTooLarge, true
+	case cases.TooMany:
+		return http.StatusTooManyRequests, true
+	case cases.Unavailable:
+		return http.StatusServiceUnavailable, true
+	}
+	return 0, false
+}
+
+// fail answers a use case's error: its kind's status and the error shape
+// for a *cases.Error, a logged 500 for anything else.
+func (h *handlers) fail(c *gin.Context, err error) {
+	e := cases.AsError(err)
+	if e == nil {
+		h.internalError(c, err)
+		return
+	}
+	status, known := statusOf(e.Kind)
+	if !known {
+		h.internalError(c, err)
+		return
+	}
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	var details any = e.Details
+	if e.Kind == cases.Invalid {
+		details = e.Fields
+	}
+	abortWithError(c, status, e.Code, e.Message, details)
 }

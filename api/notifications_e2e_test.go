@@ -9,18 +9,18 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/openimi/openimi/internal/mail"
-	"github.com/openimi/openimi/internal/testsystem"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 func TestNotifications_AdministratorSeesItsAuthoritysFailedDeliveriesOnly(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"retail"}}}
 	lda := sys.Authority(t, "IT", "Lazio", areas, []models.UserRole{{Role: models.LocalDataAdministrator}})
 	handler := sys.Authority(t, "IT", "Lazio", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
 	other := sys.Authority(t, "IT", "Toscana", areas, []models.UserRole{{Role: models.LocalDataAdministrator}})
 
-	enqueue := func(key, address string, authority testsystem.Official) {
+	enqueue := func(key, address string, authority systemtest.Official) {
 		t.Helper()
 		mails, err := mail.Notification{Kind: mail.PasswordReset, EventKey: key, Data: mail.Data{Path: "/reset-password"}}.
 			Outbox(mail.Recipient{Address: address, Language: "it", AuthorityID: &authority.AuthorityID})
@@ -32,7 +32,7 @@ func TestNotifications_AdministratorSeesItsAuthoritysFailedDeliveriesOnly(t *tes
 		}
 	}
 	enqueue("test/bad-address", "not an address", lda)
-	enqueue("test/good-address", testsystem.UniqueEmail("good"), lda)
+	enqueue("test/good-address", systemtest.UniqueEmail("good"), lda)
 	enqueue("test/other-authority", "also not an address", other)
 
 	var page struct {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openimi/openimi/internal/testenv"
-	"github.com/openimi/openimi/internal/testsystem"
+	"github.com/openimi/openimi/system/systemtest"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 // linkToken pulls the single-use token out of a mail's link.
@@ -22,18 +22,18 @@ func linkToken(t *testing.T, msg testenv.MailMessage, param string) string {
 }
 
 // activate follows the activation mail sent to email and signs in.
-func activate(t *testing.T, sys *testsystem.System, email string) string {
+func activate(t *testing.T, sys *systemtest.System, email string) string {
 	t.Helper()
 	msgs := sys.Mail.WaitForMessages(t, email, 1, 30*time.Second)
 	token := linkToken(t, msgs[0], "token")
-	resp := sys.Do(t, http.MethodPost, "/api/v1/auth/activate", "", map[string]string{"token": token, "password": testsystem.ActivePassword})
+	resp := sys.Do(t, http.MethodPost, "/api/v1/auth/activate", "", map[string]string{"token": token, "password": systemtest.ActivePassword})
 	if resp.Status != http.StatusNoContent {
 		t.Fatalf("activate %s: %d %s", email, resp.Status, resp.Body)
 	}
-	if again := sys.Do(t, http.MethodPost, "/api/v1/auth/activate", "", map[string]string{"token": token, "password": testsystem.ActivePassword}); again.Status != http.StatusGone {
+	if again := sys.Do(t, http.MethodPost, "/api/v1/auth/activate", "", map[string]string{"token": token, "password": systemtest.ActivePassword}); again.Status != http.StatusGone {
 		t.Errorf("activation link used twice: %d, want 410", again.Status)
 	}
-	return sys.Login(t, email, testsystem.ActivePassword)
+	return sys.Login(t, email, systemtest.ActivePassword)
 }
 
 func registrationBody(invitation, ldaEmail string) map[string]any {
@@ -43,25 +43,25 @@ func registrationBody(invitation, ldaEmail string) map[string]any {
 			"official_name": "Okręgowa Izba Lekarska w Gdańsku", "official_name_lang": "pl",
 			"designation": map[string]string{"pl": "Izba lekarska", "en": "Regional Medical Chamber"},
 			"country":     "PL", "region": "Pomorskie", "level": "regional",
-			"functional_mailbox": testsystem.UniqueEmail("oil-gdansk"),
+			"functional_mailbox": systemtest.UniqueEmail("oil-gdansk"),
 			"areas":              []map[string]any{{"area": "professional-qualifications", "competences": []string{"doctor"}}},
 		},
-		"first_user": map[string]any{"email": ldaEmail, "display_name": "Anna Nowak", "language": "pl", "password": testsystem.ActivePassword},
+		"first_user": map[string]any{"email": ldaEmail, "display_name": "Anna Nowak", "language": "pl", "password": systemtest.ActivePassword},
 	}
 }
 
 func TestRegistration_InvitedAuthorityIsRemindedEscalatedAndApprovedEndToEnd(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{Day: 400 * time.Millisecond})
+	sys := systemtest.Start(t, systemtest.Options{Day: 400 * time.Millisecond})
 	helpdesk := sys.HelpdeskToken(t)
 
 	// The helpdesk registers Poland's national coordinator, who activates
 	// the account through the emailed link.
-	nimicEmail := testsystem.UniqueEmail("nimic-pl")
+	nimicEmail := systemtest.UniqueEmail("nimic-pl")
 	resp := sys.Do(t, http.MethodPost, "/api/v1/coordinators", helpdesk, map[string]any{
 		"kind": "national_coordinator",
 		"authority": map[string]any{
 			"official_name": "Ministerstwo Rozwoju i Technologii", "official_name_lang": "pl", "country": "PL", "level": "national",
-			"functional_mailbox": testsystem.UniqueEmail("imi-pl"),
+			"functional_mailbox": systemtest.UniqueEmail("imi-pl"),
 		},
 		"first_user": map[string]any{"email": nimicEmail, "display_name": "Koordynator", "language": "pl"},
 	})
@@ -71,14 +71,14 @@ func TestRegistration_InvitedAuthorityIsRemindedEscalatedAndApprovedEndToEnd(t *
 	nimic := activate(t, sys, nimicEmail)
 
 	// The coordinator invites an authority; the invitation arrives by mail.
-	invitee := testsystem.UniqueEmail("invitee")
+	invitee := systemtest.UniqueEmail("invitee")
 	if resp := sys.Do(t, http.MethodPost, "/api/v1/invitations", nimic, map[string]any{"email": invitee, "language": "pl"}); resp.Status != http.StatusCreated {
 		t.Fatalf("invite: %d %s", resp.Status, resp.Body)
 	}
 	invitation := linkToken(t, sys.Mail.WaitForMessages(t, invitee, 1, 30*time.Second)[0], "invitation")
 
 	// The authority registers itself with its first user.
-	ldaEmail := testsystem.UniqueEmail("lda")
+	ldaEmail := systemtest.UniqueEmail("lda")
 	resp = sys.Do(t, http.MethodPost, "/api/v1/registrations", "", registrationBody(invitation, ldaEmail))
 	if resp.Status != http.StatusCreated {
 		t.Fatalf("register: %d %s", resp.Status, resp.Body)
@@ -98,10 +98,10 @@ func TestRegistration_InvitedAuthorityIsRemindedEscalatedAndApprovedEndToEnd(t *
 	if reg.Status != "pending" || reg.Authority.Status != "pending_validation" {
 		t.Fatalf("registration %+v, want pending", reg)
 	}
-	if again := sys.Do(t, http.MethodPost, "/api/v1/registrations", "", registrationBody(invitation, testsystem.UniqueEmail("other"))); again.Status != http.StatusGone {
+	if again := sys.Do(t, http.MethodPost, "/api/v1/registrations", "", registrationBody(invitation, systemtest.UniqueEmail("other"))); again.Status != http.StatusGone {
 		t.Errorf("invitation used twice: %d %s, want 410", again.Status, again.Body)
 	}
-	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": ldaEmail, "password": testsystem.ActivePassword}); r.Status != http.StatusForbidden {
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": ldaEmail, "password": systemtest.ActivePassword}); r.Status != http.StatusForbidden {
 		t.Errorf("first user signs in before validation: %d, want 403", r.Status)
 	}
 
@@ -154,7 +154,7 @@ func TestRegistration_InvitedAuthorityIsRemindedEscalatedAndApprovedEndToEnd(t *
 	if msgs := sys.Mail.WaitForMessages(t, ldaEmail, 1, 30*time.Second); len(msgs) != 1 {
 		t.Errorf("first user got %d mails, want the approval", len(msgs))
 	}
-	lda := sys.Login(t, ldaEmail, testsystem.ActivePassword)
+	lda := sys.Login(t, ldaEmail, systemtest.ActivePassword)
 	r := sys.Do(t, http.MethodGet, "/api/v1/authorities/"+reg.Authority.ID, lda, nil)
 	if m := r.Map(t); r.Status != http.StatusOK || m["status"] != "active" {
 		t.Fatalf("authority after approval: %d %v", r.Status, m)
@@ -163,7 +163,7 @@ func TestRegistration_InvitedAuthorityIsRemindedEscalatedAndApprovedEndToEnd(t *
 	sys.RecordHistory(t, "registration/"+reg.ID, "registration_v1")
 
 	// Its local data administrator adds an official, who activates.
-	handlerEmail := testsystem.UniqueEmail("handler")
+	handlerEmail := systemtest.UniqueEmail("handler")
 	r = sys.Do(t, http.MethodPost, "/api/v1/authorities/"+reg.Authority.ID+"/users", lda, map[string]any{
 		"email": handlerEmail, "display_name": "Jan Kowalski", "language": "pl",
 		"roles": []map[string]string{{"role": "request_handler", "area": "professional-qualifications"}},
@@ -194,14 +194,14 @@ func TestRegistration_InvitedAuthorityIsRemindedEscalatedAndApprovedEndToEnd(t *
 }
 
 func TestRegistration_RejectionNeedsAReasonAndLeavesTheAuthorityRejected(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	nimic := sys.NationalCoordinator(t, "PL")
-	invitee := testsystem.UniqueEmail("invitee")
+	invitee := systemtest.UniqueEmail("invitee")
 	if resp := sys.Do(t, http.MethodPost, "/api/v1/invitations", nimic.Token, map[string]any{"email": invitee, "language": "en"}); resp.Status != http.StatusCreated {
 		t.Fatalf("invite: %d %s", resp.Status, resp.Body)
 	}
 	invitation := linkToken(t, sys.Mail.WaitForMessages(t, invitee, 1, 30*time.Second)[0], "invitation")
-	ldaEmail := testsystem.UniqueEmail("lda")
+	ldaEmail := systemtest.UniqueEmail("lda")
 	resp := sys.Do(t, http.MethodPost, "/api/v1/registrations", "", registrationBody(invitation, ldaEmail))
 	if resp.Status != http.StatusCreated {
 		t.Fatalf("register: %d %s", resp.Status, resp.Body)
@@ -218,7 +218,7 @@ func TestRegistration_RejectionNeedsAReasonAndLeavesTheAuthorityRejected(t *test
 	if r := sys.Do(t, http.MethodPost, "/api/v1/registrations/"+id+"/approve", nimic.Token, nil); r.Status != http.StatusConflict {
 		t.Errorf("approve after rejection: %d, want 409", r.Status)
 	}
-	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": ldaEmail, "password": testsystem.ActivePassword}); r.Status != http.StatusForbidden {
+	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": ldaEmail, "password": systemtest.ActivePassword}); r.Status != http.StatusForbidden {
 		t.Errorf("rejected authority's user signs in: %d, want 403", r.Status)
 	}
 	if msgs := sys.Mail.WaitForMessages(t, ldaEmail, 1, 30*time.Second); len(msgs) != 1 {

@@ -7,12 +7,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/openimi/openimi/internal/testsystem"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 // requestSnapshot is everything an action could change.
-func requestSnapshot(t *testing.T, sys *testsystem.System, id string) map[string]any {
+func requestSnapshot(t *testing.T, sys *systemtest.System, id string) map[string]any {
 	t.Helper()
 	var state string
 	var events, answers int64
@@ -25,7 +25,7 @@ func requestSnapshot(t *testing.T, sys *testsystem.System, id string) map[string
 }
 
 func TestRequest_BadInputOnEveryActionIs4xxAndChangesNothing(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
@@ -33,13 +33,13 @@ func TestRequest_BadInputOnEveryActionIs4xxAndChangesNothing(t *testing.T) {
 	plain := sys.Authority(t, "PL", "Pomorskie", nil, nil)
 	sys.Store.DB().Exec("UPDATE users SET authority_id = ? WHERE id = ?", responder.AuthorityID, plain.UserID)
 	sys.Store.DB().Exec("INSERT INTO user_roles (user_id, role, area_code) VALUES (?, 'request_handler', 'services')", plain.UserID)
-	plainToken := sys.Login(t, plain.Email, testsystem.ActivePassword)
-	plainOfficial := testsystem.Official{Token: plainToken}
+	plainToken := sys.Login(t, plain.Email, systemtest.ActivePassword)
+	plainOfficial := systemtest.Official{Token: plainToken}
 	otherCountry := sys.Authority(t, "FR", "", []models.AuthorityArea{{AreaCode: "services"}}, nil)
 
 	cases := []struct {
 		name   string
-		who    testsystem.Official
+		who    systemtest.Official
 		action string
 		body   any
 		status int

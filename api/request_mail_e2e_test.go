@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openimi/openimi/internal/testsystem"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 // TestRequest_UnacceptedRequestIsRemindedAndEscalatedAndEveryMailArrivesOnce
@@ -15,7 +15,7 @@ import (
 // person received: exactly the set SPEC §3 promises, none twice.
 func TestRequest_UnacceptedRequestIsRemindedAndEscalatedAndEveryMailArrivesOnce(t *testing.T) {
 	day := 300 * time.Millisecond
-	sys := testsystem.Start(t, testsystem.Options{Day: day})
+	sys := systemtest.Start(t, systemtest.Options{Day: day})
 	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"construction"}}}
 	requester := sys.Authority(t, "DE", "Bayern", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
 	responder := sys.Authority(t, "PL", "Pomorskie", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})

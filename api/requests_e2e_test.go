@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openimi/openimi/internal/testsystem"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 type requestOut struct {
@@ -42,7 +42,7 @@ type requestOut struct {
 
 // twoSides puts a German requesting authority and a Polish responding one
 // in place, both working in the services area.
-func twoSides(t *testing.T, sys *testsystem.System) (requester, responder, allocator testsystem.Official) {
+func twoSides(t *testing.T, sys *systemtest.System) (requester, responder, allocator systemtest.Official) {
 	t.Helper()
 	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"construction"}}}
 	requester = sys.Authority(t, "DE", "Bayern", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
@@ -52,7 +52,7 @@ func twoSides(t *testing.T, sys *testsystem.System) (requester, responder, alloc
 	return requester, responder, allocator
 }
 
-func draft(t *testing.T, sys *testsystem.System, requester, responder testsystem.Official) requestOut {
+func draft(t *testing.T, sys *systemtest.System, requester, responder systemtest.Official) requestOut {
 	t.Helper()
 	resp := sys.Do(t, http.MethodPost, "/api/v1/requests", requester.Token, map[string]any{
 		"area": "services", "responding_authority": responder.AuthorityID.String(),
@@ -70,7 +70,7 @@ func draft(t *testing.T, sys *testsystem.System, requester, responder testsystem
 	return out
 }
 
-func act(t *testing.T, sys *testsystem.System, who testsystem.Official, id, action string, body any, want int) requestOut {
+func act(t *testing.T, sys *systemtest.System, who systemtest.Official, id, action string, body any, want int) requestOut {
 	t.Helper()
 	resp := sys.Do(t, http.MethodPost, "/api/v1/requests/"+id+"/"+action, who.Token, body)
 	if resp.Status != want {
@@ -83,7 +83,7 @@ func act(t *testing.T, sys *testsystem.System, who testsystem.Official, id, acti
 	return out
 }
 
-func get(t *testing.T, sys *testsystem.System, who testsystem.Official, id, lang string) requestOut {
+func get(t *testing.T, sys *systemtest.System, who systemtest.Official, id, lang string) requestOut {
 	t.Helper()
 	resp := sys.Do(t, http.MethodGet, "/api/v1/requests/"+id+"?lang="+lang, who.Token, nil)
 	if resp.Status != http.StatusOK {
@@ -95,7 +95,7 @@ func get(t *testing.T, sys *testsystem.System, who testsystem.Official, id, lang
 }
 
 func TestRequest_TwoOfficialsRunARequestFromDraftToClosureWithAClarification(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	if d.State != "DRAFT" || d.Reference == "" {
@@ -189,7 +189,7 @@ func TestRequest_TwoOfficialsRunARequestFromDraftToClosureWithAClarification(t *
 }
 
 func TestRequest_TwentyConcurrentAcceptsOneWinsTheRestGet409(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
@@ -217,7 +217,7 @@ func TestRequest_TwentyConcurrentAcceptsOneWinsTheRestGet409(t *testing.T) {
 }
 
 func TestRequest_IdempotencyKeyReturnsTheFirstResultInsteadOfActingTwice(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
@@ -249,7 +249,7 @@ func equalStrings(a, b []string) bool {
 }
 
 func TestDraft_IsEditedAndDeletedByItsAuthorityOnly(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	r := sys.Do(t, http.MethodPatch, "/api/v1/requests/"+d.ID, requester.Token, map[string]any{
@@ -276,7 +276,7 @@ func TestDraft_IsEditedAndDeletedByItsAuthorityOnly(t *testing.T) {
 func TestRequest_PersonalDataAreBlockedThenDeletedByTheWorkflowsOwnTimers(t *testing.T) {
 	// Blocking comes 6 months (180 days) after closure and deletion 36
 	// months after: with a day of 10 ms, 1.8 s and 10.8 s.
-	sys := testsystem.Start(t, testsystem.Options{Day: 10 * time.Millisecond})
+	sys := systemtest.Start(t, systemtest.Options{Day: 10 * time.Millisecond})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
@@ -342,7 +342,7 @@ func TestRequest_PersonalDataAreBlockedThenDeletedByTheWorkflowsOwnTimers(t *tes
 }
 
 func TestRequest_ACoordinatorSeesPersonalDataOnlyAfterRecordingAReason(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	plCoordinator := sys.NationalCoordinator(t, "PL")
 	frCoordinator := sys.NationalCoordinator(t, "FR")
@@ -374,7 +374,7 @@ func TestRequest_ACoordinatorSeesPersonalDataOnlyAfterRecordingAReason(t *testin
 }
 
 func TestRequest_PersonalDataStayHiddenFromAResponderThatNeverAccepted(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	if status, _ := upload(t, sys, requester.Token, d.ID, "Ausweis.pdf", []byte("%PDF-1.4\n%%EOF\n"), "true"); status != http.StatusCreated {
@@ -402,7 +402,7 @@ func TestRequest_PersonalDataStayHiddenFromAResponderThatNeverAccepted(t *testin
 }
 
 func TestRequest_OnlyOfficialsOfTheAreaAndCoordinatorsOfItReadPersonalData(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	requester, responder, _ := twoSides(t, sys)
 	d := draft(t, sys, requester, responder)
 	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
@@ -412,7 +412,7 @@ func TestRequest_OnlyOfficialsOfTheAreaAndCoordinatorsOfItReadPersonalData(t *te
 	colleague := sys.Authority(t, "DE", "Bayern", nil, nil)
 	sys.Store.DB().Exec("UPDATE users SET authority_id = ? WHERE id = ?", requester.AuthorityID, colleague.UserID)
 	sys.Store.DB().Exec("INSERT INTO user_roles (user_id, role) VALUES (?, 'local_data_administrator')", colleague.UserID)
-	colleague.Token = sys.Login(t, colleague.Email, testsystem.ActivePassword)
+	colleague.Token = sys.Login(t, colleague.Email, systemtest.ActivePassword)
 	if got := get(t, sys, colleague, d.ID, "de"); got.PersonalData != nil || got.PersonalDataStatus != "role_required" {
 		t.Errorf("an administrator without a role in the area sees %+v", got)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
@@ -12,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/openimi/openimi/cases"
 	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/models"
 )
@@ -19,17 +19,9 @@ import (
 // maxBodyBytes bounds JSON bodies; attachments get their own limit.
 const maxBodyBytes = 1 << 20
 
-// Settings are the parts of the configuration the handlers use.
-type Settings struct {
-	// PublicURL is the base of links sent by email.
-	PublicURL string
-	// TaskQueue is where the API starts workflows.
-	TaskQueue string
-	// Day is the length of one day in deadline arithmetic.
-	Day time.Duration
-	// SessionTTL is how long a bearer token lasts.
-	SessionTTL time.Duration
-}
+// Settings are the parts of the configuration the handlers use: the use
+// cases' own.
+type Settings = cases.Settings
 
 // Deps is what the handlers need.
 type Deps struct {
@@ -43,6 +35,8 @@ type Deps struct {
 	// callers with no reason to choose need not.
 	Catalog  *catalog.Catalog
 	Settings Settings
+	// Cases runs the use cases the handlers adapt; the pages share it.
+	Cases *cases.Service
 }
 
 // handlers holds the dependencies every handler shares.
@@ -53,6 +47,7 @@ type handlers struct {
 	ref      referenceData
 	settings Settings
 	validate *validator.Validate
+	cases    *cases.Service
 }
 
 // NewRouter builds the HTTP handler of the API process.
@@ -67,7 +62,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 			return nil, err
 		}
 	}
-	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: referenceData{cat}, settings: deps.Settings, validate: newValidator()}
+	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: referenceData{cat}, settings: deps.Settings, validate: newValidator(), cases: deps.Cases}
 	r := newEngine()
 	r.Use(requestID(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes, map[string]int64{
 		// The file and its multipart framing.

@@ -22,8 +22,8 @@ import (
 
 	"github.com/openimi/openimi/api"
 	"github.com/openimi/openimi/internal/observability"
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 func TestMain(m *testing.M) {

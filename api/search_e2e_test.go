@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/openimi/openimi/internal/testsystem"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
 )
 
 type searchPage struct {
@@ -38,7 +38,7 @@ func (p searchPage) names() []string {
 
 // directoryFixture registers, through the API, authorities of two
 // countries whose words are in their own languages.
-func directoryFixture(t *testing.T, sys *testsystem.System) (searcher string) {
+func directoryFixture(t *testing.T, sys *systemtest.System) (searcher string) {
 	t.Helper()
 	pl := sys.NationalCoordinator(t, "PL")
 	de := sys.NationalCoordinator(t, "DE")
@@ -46,7 +46,7 @@ func directoryFixture(t *testing.T, sys *testsystem.System) (searcher string) {
 		t.Helper()
 		resp := sys.Do(t, http.MethodPost, "/api/v1/authorities", token, map[string]any{
 			"authority":  authority,
-			"first_user": map[string]any{"email": testsystem.UniqueEmail("lda"), "display_name": "Administrator", "language": authority["official_name_lang"]},
+			"first_user": map[string]any{"email": systemtest.UniqueEmail("lda"), "display_name": "Administrator", "language": authority["official_name_lang"]},
 		})
 		if resp.Status != http.StatusCreated {
 			t.Fatalf("register %v: %d %s", authority["official_name"], resp.Status, resp.Body)
@@ -55,25 +55,25 @@ func directoryFixture(t *testing.T, sys *testsystem.System) (searcher string) {
 	register(pl.Token, map[string]any{
 		"official_name": "Naczelna Izba Lekarska", "official_name_lang": "pl", "country": "PL", "level": "national",
 		"designation":        map[string]string{"pl": "Samorząd lekarzy", "en": "Supreme Medical Chamber"},
-		"functional_mailbox": testsystem.UniqueEmail("nil"),
+		"functional_mailbox": systemtest.UniqueEmail("nil"),
 		"areas":              []map[string]any{{"area": "professional-qualifications", "competences": []string{"doctor", "dentist"}}},
 	})
 	register(pl.Token, map[string]any{
 		"official_name": "Urząd Miasta Gdańska", "official_name_lang": "pl", "country": "PL", "region": "Pomorskie", "level": "local",
 		"designation":        map[string]string{"pl": "Urząd miasta", "de": "Stadtverwaltung Danzig"},
-		"functional_mailbox": testsystem.UniqueEmail("gdansk"),
+		"functional_mailbox": systemtest.UniqueEmail("gdansk"),
 		"areas":              []map[string]any{{"area": "services", "competences": []string{"construction", "retail"}}},
 	})
 	register(pl.Token, map[string]any{
 		"official_name": "Krajowa Izba Architektów RP", "official_name_lang": "pl", "country": "PL", "level": "national",
 		"designation":        map[string]string{"pl": "Izba architektów"},
-		"functional_mailbox": testsystem.UniqueEmail("iarp"),
+		"functional_mailbox": systemtest.UniqueEmail("iarp"),
 		"areas":              []map[string]any{{"area": "professional-qualifications", "competences": []string{"architect"}}},
 	})
 	register(de.Token, map[string]any{
 		"official_name": "Bayerische Landesärztekammer", "official_name_lang": "de", "country": "DE", "region": "Bayern", "level": "regional",
 		"designation":        map[string]string{"de": "Landesärztekammer", "en": "Bavarian Medical Chamber"},
-		"functional_mailbox": testsystem.UniqueEmail("blaek"),
+		"functional_mailbox": systemtest.UniqueEmail("blaek"),
 		"areas":              []map[string]any{{"area": "professional-qualifications", "competences": []string{"doctor"}}},
 	})
 	// A pending authority is never found.
@@ -84,7 +84,7 @@ func directoryFixture(t *testing.T, sys *testsystem.System) (searcher string) {
 	return de.Token
 }
 
-func search(t *testing.T, sys *testsystem.System, token string, params url.Values) searchPage {
+func search(t *testing.T, sys *systemtest.System, token string, params url.Values) searchPage {
 	t.Helper()
 	resp := sys.Do(t, http.MethodGet, "/api/v1/authorities?"+params.Encode(), token, nil)
 	if resp.Status != http.StatusOK {
@@ -96,7 +96,7 @@ func search(t *testing.T, sys *testsystem.System, token string, params url.Value
 }
 
 func TestSearch_FindsAuthoritiesByWordsInAnyLanguageWithoutAccentsOrCase(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	token := directoryFixture(t, sys)
 	medical := []string{"Bayerische Landesärztekammer", "Naczelna Izba Lekarska"}
 	for _, q := range []string{"médecin", "medecin", "Arzt", "ARZT", "doctor", "physician", "lekarz", "médico", "läkare"} {
@@ -118,7 +118,7 @@ func TestSearch_FindsAuthoritiesByWordsInAnyLanguageWithoutAccentsOrCase(t *test
 }
 
 func TestSearch_FiltersNarrowTheResults(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	token := directoryFixture(t, sys)
 	cases := []struct {
 		params url.Values
@@ -144,7 +144,7 @@ func TestSearch_FiltersNarrowTheResults(t *testing.T) {
 }
 
 func TestSearch_PagesAreRankedAndShownInTheCallersLanguage(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	token := directoryFixture(t, sys)
 
 	all := search(t, sys, token, url.Values{"country": {"PL"}, "page_size": {"100"}})
@@ -179,7 +179,7 @@ func TestSearch_PagesAreRankedAndShownInTheCallersLanguage(t *testing.T) {
 }
 
 func TestSearch_BadInputIs4xxAndUnsignedCallersAreRefused(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	token := sys.NationalCoordinator(t, "FR").Token
 	cases := []struct {
 		query  string

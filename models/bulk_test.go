@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/openimi/openimi/internal/demo"
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/demo"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 // fakeCompetences stands in for the reference data: each term is its own

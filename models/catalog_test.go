@@ -10,8 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/openimi/openimi/internal/catalog"
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 // freshSource is the shipped data as a Source a test may edit: each Load

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

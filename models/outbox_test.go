@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 func outboxRows(t *testing.T, store *models.Store) []models.OutboxMail {

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/openimi/openimi/internal/catalog"
-	"github.com/openimi/openimi/internal/demo"
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/demo"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 // benchAuthorities is the size of the directory the search benchmark runs

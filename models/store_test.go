@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 func TestStore_EnsureHelpdeskAccountCreatesItOnceAndNeverOverwrites(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/openimi/openimi/internal/app"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system"
 )
 
 func apiCommand() *cobra.Command {
@@ -25,7 +25,7 @@ func apiCommand() *cobra.Command {
 				return err
 			}
 			defer sys.Close()
-			if err := app.BootstrapHelpdesk(ctx, sys.Config, sys.Store, sys.Log); err != nil {
+			if err := system.BootstrapHelpdesk(ctx, sys.Config, sys.Store, sys.Log); err != nil {
 				return err
 			}
 			return sys.ServeAPI(ctx)
@@ -60,12 +60,12 @@ func migrateCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, log, err := app.LoadConfig()
+			cfg, log, err := system.LoadConfig()
 			if err != nil {
 				return err
 			}
 			log.Info("starting migrate", "config", cfg)
-			cat, err := app.LoadCatalog(log)
+			cat, err := system.LoadCatalog(log)
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func migrateCommand() *cobra.Command {
 				return err
 			}
 			defer models.Close(db)
-			return app.Migrate(ctx, models.NewStore(db), cat, log)
+			return system.Migrate(ctx, models.NewStore(db), cat, log)
 		},
 	}
 }
@@ -109,11 +109,11 @@ func healthcheckCommand() *cobra.Command {
 
 // openSystem reads the configuration, says what the process starts with,
 // and connects to the database and Temporal.
-func openSystem(ctx context.Context, role string) (*app.System, error) {
-	cfg, log, err := app.LoadConfig()
+func openSystem(ctx context.Context, role string) (*system.System, error) {
+	cfg, log, err := system.LoadConfig()
 	if err != nil {
 		return nil, err
 	}
 	log.Info("starting "+role, "config", cfg)
-	return app.Open(ctx, cfg, log)
+	return system.Open(ctx, cfg, log)
 }

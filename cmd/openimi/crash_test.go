@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/openimi/openimi/internal/password"
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 type apiClient struct {

@@ -12,11 +12,11 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/openimi/openimi/internal/app"
 	"github.com/openimi/openimi/internal/config"
-	"github.com/openimi/openimi/internal/demo"
 	"github.com/openimi/openimi/internal/devstack"
 	"github.com/openimi/openimi/internal/serve"
+	"github.com/openimi/openimi/system"
+	"github.com/openimi/openimi/system/demo"
 )
 
 // devBootstrapPassword lets a developer log in on a fresh `make dev`; it is
@@ -37,7 +37,7 @@ OPENIMI_DATA_DIR (.data/) between runs; a component whose address is set
 }
 
 func runDev(ctx context.Context) error {
-	cfg, log, err := app.LoadConfig()
+	cfg, log, err := system.LoadConfig()
 	if err != nil {
 		return err
 	}
@@ -64,16 +64,16 @@ func runDev(ctx context.Context) error {
 	}
 	log.Info("starting dev", "config", cfg)
 
-	sys, err := app.Open(ctx, cfg, log)
+	sys, err := system.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer sys.Close()
 	sys.RunsWorkerToo()
-	if err := app.Migrate(ctx, sys.Store, sys.Catalog, log); err != nil {
+	if err := system.Migrate(ctx, sys.Store, sys.Catalog, log); err != nil {
 		return err
 	}
-	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
+	if err := system.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 		return err
 	}
 	empty, err := sys.Store.DirectoryIsEmpty(ctx)

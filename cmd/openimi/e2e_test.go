@@ -20,8 +20,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 	"github.com/openimi/openimi/workflows"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/openimi/openimi/internal/app"
-	"github.com/openimi/openimi/internal/load"
+	"github.com/openimi/openimi/system"
+	"github.com/openimi/openimi/system/load"
 )
 
 func loadCommand() *cobra.Command {
@@ -51,7 +51,7 @@ func loadLifecycleCommand() *cobra.Command {
 		Short: "Run complete requests (draft, send, accept, answer, close) between demo handlers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, log, err := app.LoadConfig()
+			_, log, err := system.LoadConfig()
 			if err != nil {
 				return err
 			}
@@ -80,7 +80,7 @@ activities, polled by a worker this process runs on a task queue of its own.
 Prints OpenIMI's lifecycles per second as a share of the floor's.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := app.LoadConfig()
+			cfg, log, err := system.LoadConfig()
 			if err != nil {
 				return err
 			}
@@ -136,7 +136,7 @@ GET /api/v1/authorities, and print latency percentiles per query and for the
 mix. Seed the large directory first: openimi seed --demo --authorities 100000.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, log, err := app.LoadConfig()
+			_, log, err := system.LoadConfig()
 			if err != nil {
 				return err
 			}
@@ -171,7 +171,7 @@ Run the API without a worker (openimi api), with the same short OPENIMI_DAY as
 this command: three days of it must exceed the time to open the requests.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := app.LoadConfig()
+			cfg, log, err := system.LoadConfig()
 			if err != nil {
 				return err
 			}

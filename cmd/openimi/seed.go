@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/openimi/openimi/internal/app"
-	"github.com/openimi/openimi/internal/demo"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system"
+	"github.com/openimi/openimi/system/demo"
 )
 
 func seedCommand() *cobra.Command {
@@ -37,7 +37,7 @@ real data.`,
 				return fmt.Errorf("seed: --authorities must be between 1 and 1000000, not %d", authorities)
 			}
 			ctx := cmd.Context()
-			cfg, log, err := app.LoadConfig()
+			cfg, log, err := system.LoadConfig()
 			if err != nil {
 				return err
 			}
@@ -48,11 +48,11 @@ real data.`,
 			}
 			defer models.Close(db)
 			store := models.NewStore(db)
-			cat, err := app.LoadCatalog(log)
+			cat, err := system.LoadCatalog(log)
 			if err != nil {
 				return err
 			}
-			if err := app.Migrate(ctx, store, cat, log); err != nil {
+			if err := system.Migrate(ctx, store, cat, log); err != nil {
 				return err
 			}
 			return seedDemo(ctx, store, demo.CatalogCompetences(cat), authorities, cmd.OutOrStdout())

@@ -20,8 +20,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/openimi/openimi/internal/mail"
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

@@ -9,17 +9,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openimi/openimi/internal/demo"
-	"github.com/openimi/openimi/internal/load"
-	"github.com/openimi/openimi/internal/testenv"
-	"github.com/openimi/openimi/internal/testsystem"
+	"github.com/openimi/openimi/system/demo"
+	"github.com/openimi/openimi/system/load"
+	"github.com/openimi/openimi/system/systemtest"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 // TestLoad_ShortLifecycleAndFloorRunsCompleteWithoutErrors keeps the load
 // tool working: a few lifecycles against a whole system, then the same on
 // the bare workflow, each bounded to seconds.
 func TestLoad_ShortLifecycleAndFloorRunsCompleteWithoutErrors(t *testing.T) {
-	sys := testsystem.Start(t, testsystem.Options{})
+	sys := systemtest.Start(t, systemtest.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := demo.Seed(ctx, sys.Store, demo.CatalogCompetences(sys.App.Catalog), 120); err != nil {

@@ -1,4 +1,4 @@
-package testsystem
+package systemtest
 
 import (
 	"context"

@@ -1,7 +1,7 @@
-// Package app wires OpenIMI's parts into a running system: configuration,
+// Package system wires OpenIMI's parts into a running system: configuration,
 // database, Temporal client, metrics, the HTTP router and the worker. The
 // openimi command and the end-to-end tests build the system the same way.
-package app
+package system
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/api"
+	"github.com/openimi/openimi/cases"
 	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/internal/config"
 	"github.com/openimi/openimi/internal/mail"
@@ -123,6 +124,13 @@ func (sys *System) readiness() map[string]api.ReadinessCheck {
 
 // Router builds the API's HTTP handler.
 func (sys *System) Router() (http.Handler, error) {
+	settings := cases.Settings{
+		PublicURL:  sys.Config.PublicURL,
+		TaskQueue:  sys.Config.TaskQueue,
+		Day:        sys.Config.Day,
+		SessionTTL: sys.Config.SessionTTL,
+	}
+	useCases := cases.New(cases.Deps{Log: sys.Log, Store: sys.Store, Temporal: sys.Temporal, Catalog: sys.Catalog, Settings: settings})
 	return api.NewRouter(api.Deps{
 		Logger:    sys.Log,
 		Registry:  sys.Metrics.Registry,
@@ -130,12 +138,8 @@ func (sys *System) Router() (http.Handler, error) {
 		Store:     sys.Store,
 		Temporal:  sys.Temporal,
 		Catalog:   sys.Catalog,
-		Settings: api.Settings{
-			PublicURL:  sys.Config.PublicURL,
-			TaskQueue:  sys.Config.TaskQueue,
-			Day:        sys.Config.Day,
-			SessionTTL: sys.Config.SessionTTL,
-		},
+		Settings:  settings,
+		Cases:     useCases,
 	})
 }
 

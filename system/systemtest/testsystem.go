@@ -1,8 +1,8 @@
-// Package testsystem runs the whole of OpenIMI inside a test, as the binary
+// Package systemtest runs the whole of OpenIMI inside a test, as the binary
 // runs it: the API behind a real HTTP server, the worker polling a real
 // Temporal server, a fresh PostgreSQL database, mail to a real SMTP sink.
 // End-to-end tests drive it over HTTP like officials would.
-package testsystem
+package systemtest
 
 import (
 	"bytes"
@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openimi/openimi/internal/app"
 	"github.com/openimi/openimi/internal/config"
-	"github.com/openimi/openimi/internal/testenv"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system"
+	"github.com/openimi/openimi/system/testenv"
 )
 
 // Options shape the system under test.
@@ -32,7 +32,7 @@ type Options struct {
 // System is a running OpenIMI.
 type System struct {
 	URL   string
-	App   *app.System
+	App   *system.System
 	Store *models.Store
 	Mail  testenv.Mail
 	Day   time.Duration
@@ -64,12 +64,12 @@ func Start(t *testing.T, opts Options) *System {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	log := testenv.Logger(t)
-	sys, err := app.Open(ctx, cfg, log)
+	sys, err := system.Open(ctx, cfg, log)
 	if err != nil {
 		cancel()
 		t.Fatalf("testsystem: %v", err)
 	}
-	if err := app.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
+	if err := system.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 		t.Fatalf("testsystem: %v", err)
 	}
 	router, err := sys.Router()

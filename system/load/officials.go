@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/openimi/openimi/internal/demo"
+	"github.com/openimi/openimi/system/demo"
 )
 
 // Official is a signed-in demo request handler.
