@@ -168,8 +168,8 @@ func TestReference_AnUnknownAreaIs404InTheErrorShape(t *testing.T) {
 	if e := decodeError(t, rec); e.Code != "not_found" {
 		t.Errorf("code %q, want not_found", e.Code)
 	}
-	if rec.Header().Get("ETag") != "" || rec.Header().Get("Cache-Control") != "" {
-		t.Error("a 404 is marked cacheable like the data")
+	if rec.Header().Get("ETag") != "" || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("a 404 is marked cacheable like the data: ETag %q, Cache-Control %q", rec.Header().Get("ETag"), rec.Header().Get("Cache-Control"))
 	}
 }
 
@@ -204,5 +204,25 @@ func TestReference_AnswersAreCacheableAndRevalidatedByETag(t *testing.T) {
 	french := do(r, http.MethodGet, "/api/v1/areas/services?lang=fr", http.Header{"If-None-Match": {etag}}, nil)
 	if french.Code != http.StatusOK || french.Header().Get("ETag") == etag {
 		t.Errorf("another language with the German ETag: %d, ETag %q; want a full French answer with its own tag", french.Code, french.Header().Get("ETag"))
+	}
+}
+
+func TestRouter_EveryResponseRefusesSniffingAndFramingAndTheAPIsAreNotCached(t *testing.T) {
+	r, _ := referenceRouter(t)
+	for _, tc := range []struct{ path, cache string }{
+		{"/api/v1/countries", "public, max-age=300"},
+		{"/api/v1/me", "no-store"},
+		{"/api/v1/auth/login", "no-store"},
+		{"/api/v1/no-such-route", "no-store"},
+		{"/healthz", "no-store"},
+	} {
+		rec := do(r, http.MethodGet, tc.path, nil, nil)
+		h := rec.Header()
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: nosniff %q, frame %q", tc.path, h.Get("X-Content-Type-Options"), h.Get("X-Frame-Options"))
+		}
+		if got := h.Get("Cache-Control"); got != tc.cache {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.path, got, tc.cache)
+		}
 	}
 }

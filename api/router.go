@@ -64,7 +64,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	}
 	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: referenceData{cat}, settings: deps.Settings, validate: newValidator(), cases: deps.Cases}
 	r := newEngine()
-	r.Use(requestID(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes, map[string]int64{
+	r.Use(requestID(), securityHeaders(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes, map[string]int64{
 		// The file and its multipart framing.
 		"/api/v1/requests/:id/attachments": maxAttachmentBytes + 64<<10,
 	}))
@@ -106,7 +106,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 // readiness and metrics.
 func NewProbeRouter(deps Deps) *gin.Engine {
 	r := newEngine()
-	r.Use(requestID(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered))
+	r.Use(requestID(), securityHeaders(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered))
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz(deps.Readiness))
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(deps.Registry, promhttp.HandlerOpts{Registry: deps.Registry})))
