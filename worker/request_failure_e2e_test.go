@@ -96,4 +96,7 @@ func TestRequest_ATextThatPostgreSQLRefusesFailsItsActionAloneAndTheRequestTakes
 	if err != nil || req.State != string(workflows.Accepted) || req.LastEvent != 3 {
 		t.Errorf("request %s after %d events (%v), want ACCEPTED after 3", req.State, req.LastEvent, err)
 	}
+	// With -record-histories: a history with a failed recording and its
+	// version marker, for the replay test.
+	sys.RecordHistory(t, workflows.RequestWorkflowID(requestID), "request_action_not_recorded_v1")
 }
