@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/openimi/openimi/models"
@@ -38,6 +39,10 @@ func TestClassify_WhatPostgreSQLRefusesForGoodIsNonRetryableAndAnOutageIsNot(t *
 		{"unknown request", fmt.Errorf("load: %w", models.ErrNotFound), ErrTypeUnknownReference},
 		{"connection closed", outage, ""},
 		{"deadline", context.DeadlineExceeded, ""},
+		{"serialization failure (40001)", fmt.Errorf("record: %w", &pgconn.PgError{Code: "40001"}), ""},
+		{"deadlock (40P01)", fmt.Errorf("record: %w", &pgconn.PgError{Code: "40P01"}), ""},
+		{"admin shutdown (57P01)", fmt.Errorf("record: %w", &pgconn.PgError{Code: "57P01"}), ""},
+		{"value too large to index (54000)", fmt.Errorf("record: %w", &pgconn.PgError{Code: "54000"}), ErrTypeInvalidData},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

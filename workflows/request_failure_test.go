@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/workflows"
@@ -121,5 +122,32 @@ func TestRequest_DatabaseOutOfReachFailsTheActionThenDeadlinesAndActionsResume(t
 	}
 	if !slices.ContainsFunc(h.events, func(e recorded) bool { return e.kind == string(workflows.ActMessage) && e.after == 3*day+time.Hour }) {
 		t.Error("the message after the outage is not recorded")
+	}
+}
+
+func TestRequest_ASendingTheDatabaseRefusesFailsTheSendUpdateAndEndsTheRun(t *testing.T) {
+	h := newRequestHarness(t, 30)
+	h.fail = func(ev activities.RequestEvent) error {
+		if ev.Kind == "sent" {
+			return refusedForGood()
+		}
+		return nil
+	}
+	send := &actionResult{}
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(workflows.SendUpdate, "send", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { send.err, send.done = err, true },
+			OnAccept:   func() {},
+			OnComplete: func(_ any, err error) { send.err, send.done = err, true },
+		})
+	}, 0)
+	h.env.ExecuteWorkflow(workflows.InformationRequest, h.in)
+
+	mustRefuse(t, "send", send, workflows.ErrTypeActionNotRecorded)
+	if !h.env.IsWorkflowCompleted() || h.env.GetWorkflowError() == nil {
+		t.Error("the run goes on although the request was never sent")
+	}
+	if len(h.events) != 0 {
+		t.Errorf("recorded %d events, want none", len(h.events))
 	}
 }

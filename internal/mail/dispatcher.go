@@ -352,7 +352,7 @@ func (d *Dispatcher) renewLease(ctx context.Context, b *batch, claimed []models.
 	for i, m := range claimed {
 		ids[i] = m.ID
 	}
-	tick := time.NewTicker(d.opts.Lease / 4)
+	tick := time.NewTicker(max(d.opts.Lease/4, time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
