@@ -275,7 +275,10 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (Round, error) {
 	<-renewed
 	round.RelayDown = b.isRelayDown()
 	for _, m := range unsent {
-		if err := d.store.ReleaseMail(settleCtx, m); err != nil {
+		releaseCtx, cancel := context.WithTimeout(settleCtx, max(d.opts.Lease/4, time.Millisecond))
+		err := d.store.ReleaseMail(releaseCtx, m)
+		cancel()
+		if err != nil {
 			d.log.Warn("could not return an unsent mail to the outbox; it is due again when its lease ends", "outbox_id", m.ID, "err", err)
 			continue
 		}
@@ -299,7 +302,11 @@ type batch struct {
 func (b *batch) mayBegin(margin time.Duration) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return !b.relayDown && b.storeErr == nil && time.Until(b.leaseUntil) > margin
+	if b.storeErr == nil && time.Until(b.leaseUntil) <= margin {
+		// The renewals neither succeed nor fail: the database hangs.
+		b.storeErr = errors.New("the lease of the batch could not be renewed in time")
+	}
+	return !b.relayDown && b.storeErr == nil
 }
 
 func (b *batch) extend(until time.Time) {
@@ -361,7 +368,7 @@ func (d *Dispatcher) renewLease(ctx context.Context, b *batch, claimed []models.
 		case <-tick.C:
 		}
 		start := time.Now()
-		attemptCtx, cancel := context.WithTimeout(ctx, d.opts.Lease/4)
+		attemptCtx, cancel := context.WithTimeout(ctx, max(d.opts.Lease/4, time.Millisecond))
 		_, err := d.store.RenewMailLease(attemptCtx, token, ids, d.opts.Lease)
 		cancel()
 		if err != nil {
@@ -383,7 +390,7 @@ func (d *Dispatcher) renewLease(ctx context.Context, b *batch, claimed []models.
 func (d *Dispatcher) settle(ctx context.Context, b *batch, record func(context.Context) error) error {
 	pause := 50 * time.Millisecond
 	for {
-		attemptCtx, cancel := context.WithTimeout(ctx, d.opts.Lease/4)
+		attemptCtx, cancel := context.WithTimeout(ctx, max(d.opts.Lease/4, time.Millisecond))
 		err := record(attemptCtx)
 		cancel()
 		if err == nil {
