@@ -241,7 +241,7 @@ func TestDispatcher_ASendLongerThanTheLeaseKeepsItsMailByRenewingIt(t *testing.T
 	slow.inData = make(chan struct{}, 10)
 	slow.start()
 	opts := fastOptions()
-	opts.Lease = time.Second
+	opts.Lease = 2 * time.Second
 	run(t, newDispatcher(t, store, smtpSender(t, "smtp://"+slow.addr), opts))
 	select {
 	case <-slow.inData:
@@ -253,7 +253,7 @@ func TestDispatcher_ASendLongerThanTheLeaseKeepsItsMailByRenewingIt(t *testing.T
 	other := newRelay(t, freeAddress(t))
 	other.start()
 	run(t, newDispatcher(t, otherStore, smtpSender(t, "smtp://"+other.addr), opts))
-	time.AfterFunc(3*opts.Lease, func() { close(slow.holdData) }) // how long the relay dawdles
+	time.AfterFunc(2*opts.Lease, func() { close(slow.holdData) }) // how long the relay dawdles
 	eventually(t, 20*time.Second, "the mail recorded as sent", func() bool {
 		return countByStatus(t, store)[models.MailSent] == 1
 	})
