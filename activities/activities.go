@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/openimi/openimi/models"
@@ -19,7 +18,7 @@ type Activities struct {
 func (a *Activities) ReadDatabaseClock(ctx context.Context) (time.Time, error) {
 	var now time.Time
 	if err := a.Store.DB().WithContext(ctx).Raw("SELECT now()").Scan(&now).Error; err != nil {
-		return time.Time{}, fmt.Errorf("read database clock: %w", err)
+		return time.Time{}, classify("read database clock", err)
 	}
 	return now.UTC(), nil
 }

@@ -39,7 +39,7 @@ type RegistrationNoticeInput struct {
 func (a *Activities) RegistrationNotice(ctx context.Context, in RegistrationNoticeInput) error {
 	reg, err := a.Store.Registration(ctx, in.RegistrationID)
 	if err != nil {
-		return fmt.Errorf("registration notice: %w", err)
+		return classify("registration notice", err)
 	}
 	var areas []string
 	for _, area := range reg.Authority.Areas {
@@ -47,7 +47,7 @@ func (a *Activities) RegistrationNotice(ctx context.Context, in RegistrationNoti
 	}
 	coordinators, err := a.Store.CoordinatorRecipients(ctx, reg.Authority.CountryCode, reg.Authority.Region, areas, in.Kind == RegistrationEscalated)
 	if err != nil {
-		return err
+		return classify("registration notice: coordinators", err)
 	}
 	kind := map[RegistrationNoticeKind]mail.Kind{
 		RegistrationSubmitted: mail.RegistrationPending,
@@ -61,9 +61,9 @@ func (a *Activities) RegistrationNotice(ctx context.Context, in RegistrationNoti
 		Data:     mail.Data{Authority: reg.Authority.OfficialName, Path: "/registrations/" + reg.ID.String()},
 	}.Outbox(recipients(coordinators)...)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), "invalid_notification", err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidNotification, err)
 	}
-	return a.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = a.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		fresh, err := models.RecordRegistrationEvent(tx, models.RegistrationEvent{
 			RegistrationID: in.RegistrationID, EventKey: key, Kind: string(in.Kind), At: in.At,
 		})
@@ -78,6 +78,7 @@ func (a *Activities) RegistrationNotice(ctx context.Context, in RegistrationNoti
 		}
 		return models.EnqueueMail(tx, mails...)
 	})
+	return classify("record registration "+string(in.Kind), err)
 }
 
 // recipients addresses each official in their own language.
@@ -110,11 +111,11 @@ type RegistrationOutcome struct {
 func (a *Activities) DecideRegistration(ctx context.Context, in RegistrationDecisionInput) (RegistrationOutcome, error) {
 	before, err := a.Store.Registration(ctx, in.RegistrationID)
 	if err != nil {
-		return RegistrationOutcome{}, err
+		return RegistrationOutcome{}, classify("decide registration", err)
 	}
 	var firstUser models.User
 	if err := a.Store.DB().WithContext(ctx).Take(&firstUser, "id = ?", before.FirstUserID).Error; err != nil {
-		return RegistrationOutcome{}, fmt.Errorf("load first user: %w", err)
+		return RegistrationOutcome{}, classify("load first user", err)
 	}
 	kind := mail.RegistrationRejected
 	if in.Approve {
@@ -129,7 +130,7 @@ func (a *Activities) DecideRegistration(ctx context.Context, in RegistrationDeci
 		mail.Recipient{Address: before.Authority.FunctionalMailbox, Language: firstUser.PreferredLanguage, AuthorityID: &before.AuthorityID},
 	)
 	if err != nil {
-		return RegistrationOutcome{}, temporal.NewNonRetryableApplicationError(err.Error(), "invalid_notification", err)
+		return RegistrationOutcome{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidNotification, err)
 	}
 	reg, err := a.Store.DecideRegistration(ctx, in.RegistrationID, in.ActorUserID, in.Approve, in.Reason, in.DecidedAt,
 		func(tx *gorm.DB, _ models.Registration) error { return models.EnqueueMail(tx, mails...) })
@@ -137,7 +138,7 @@ func (a *Activities) DecideRegistration(ctx context.Context, in RegistrationDeci
 		return RegistrationOutcome{}, temporal.NewNonRetryableApplicationError(err.Error(), "conflict", err)
 	}
 	if err != nil {
-		return RegistrationOutcome{}, err
+		return RegistrationOutcome{}, classify("decide registration", err)
 	}
 	return RegistrationOutcome{Status: reg.Status, DecidedAt: *reg.DecidedAt}, nil
 }

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -96,7 +95,9 @@ var personalTextKinds = map[string]bool{
 }
 
 // RecordRequestEvent writes an event of a request and the state it leaves
-// the request in; a retried call writes nothing twice.
+// the request in; a retried call writes nothing twice. An error retrying
+// cannot cure (a value the database refuses, an unknown request, a mail
+// that must not go out) is non-retryable, of a type of errors.go.
 func (a *Activities) RecordRequestEvent(ctx context.Context, ev RequestEvent) error {
 	rec := models.RequestEventRecord{
 		RequestID: ev.RequestID, Key: ev.Key, Kind: ev.Kind, At: ev.At,
@@ -129,7 +130,7 @@ func (a *Activities) RecordRequestEvent(ctx context.Context, ev RequestEvent) er
 		} else {
 			authority, err := a.Store.AuthorityOfUser(ctx, ev.ActorUser)
 			if err != nil {
-				return fmt.Errorf("actor of %s: %w", ev.Key, err)
+				return classify("actor of "+ev.Key, err)
 			}
 			rec.Authority = authority
 		}
@@ -142,11 +143,14 @@ func (a *Activities) RecordRequestEvent(ctx context.Context, ev RequestEvent) er
 	}
 	mails, err := a.requestMails(ctx, ev)
 	if err != nil {
-		return err
+		return classify("mails of "+ev.Key, err)
 	}
 	enqueue := func(tx *gorm.DB) error { return models.EnqueueMail(tx, mails...) }
 	if _, err := a.Store.RecordRequestEvent(ctx, rec, enqueue); err != nil {
-		return err
+		// A value PostgreSQL refuses (a NUL byte in a text, say) fails
+		// every attempt alike: non-retryable, so that the workflow learns
+		// of it at once instead of retrying until the retry policy ends.
+		return classify("record "+ev.Key, err)
 	}
 	return nil
 }

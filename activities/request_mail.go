@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/openimi/openimi/internal/mail"
 	"github.com/openimi/openimi/models"
@@ -227,5 +228,9 @@ func (a *Activities) requestMails(ctx context.Context, ev RequestEvent) ([]model
 	if len(to) == 0 {
 		return nil, nil
 	}
-	return mail.Notification{Kind: kind, EventKey: ev.Key, Data: data}.Outbox(to...)
+	mails, err := mail.Notification{Kind: kind, EventKey: ev.Key, Data: data}.Outbox(to...)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidNotification, err)
+	}
+	return mails, nil
 }

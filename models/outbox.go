@@ -114,7 +114,8 @@ func EnqueueMail(tx *gorm.DB, mails ...OutboxMail) error {
 // lease ends no other dispatcher takes them, and after it they are due again,
 // so the mails of a dispatcher that died are not lost. Rows locked by a
 // concurrent claim are skipped rather than waited for, so dispatchers in
-// several processes share the work without blocking each other.
+// several processes share the work without blocking each other. The rows of
+// one claim share its claim token, by which RenewMailLease extends them.
 func (s *Store) ClaimDueMail(ctx context.Context, limit int, lease time.Duration) ([]OutboxMail, error) {
 	var claimed []OutboxMail
 	err := s.db.WithContext(ctx).Raw(`
@@ -122,7 +123,7 @@ func (s *Store) ClaimDueMail(ctx context.Context, limit int, lease time.Duration
 		SET status = 'sending',
 		    attempts = o.attempts + 1,
 		    next_attempt_at = now() + make_interval(secs => @lease),
-		    claim_token = gen_random_uuid(),
+		    claim_token = @token,
 		    updated_at = now()
 		FROM (
 			SELECT id FROM mail_outbox
@@ -133,12 +134,31 @@ func (s *Store) ClaimDueMail(ctx context.Context, limit int, lease time.Duration
 		) due
 		WHERE o.id = due.id
 		RETURNING o.*`,
-		map[string]any{"lease": lease.Seconds(), "limit": limit},
+		map[string]any{"lease": lease.Seconds(), "limit": limit, "token": uuid.New()},
 	).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim due mail: %w", err)
 	}
 	return claimed, nil
+}
+
+// RenewMailLease extends, to lease from now, the lease of the rows among
+// ids that the claim token still holds unsettled, and reports how many it
+// extended. A dispatcher renews while it sends, so that its lease can be
+// short: the mails of one that died are due again within seconds.
+func (s *Store) RenewMailLease(ctx context.Context, token uuid.UUID, ids []int64, lease time.Duration) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Exec(`
+		UPDATE mail_outbox
+		SET next_attempt_at = now() + make_interval(secs => ?), updated_at = now()
+		WHERE id IN ? AND claim_token = ? AND status = ?`,
+		lease.Seconds(), ids, token, MailSending)
+	if res.Error != nil {
+		return 0, fmt.Errorf("renew the lease of %d mails: %w", len(ids), res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // MarkMailSent records the delivery of a claimed mail under the Message-ID

@@ -282,3 +282,44 @@ func TestFailedMail_ListsOnlyTheAuthoritysFailedDeliveriesNewestFirst(t *testing
 		t.Errorf("order %v, want %v (newest failure first)", order, failedOrder)
 	}
 }
+
+func TestRenewMailLease_ExtendsOnlyTheRowsTheClaimStillHolds(t *testing.T) {
+	store := models.NewStore(testenv.Database(t))
+	ctx := context.Background()
+	enqueue(t, store, sampleMail("request/1/sent", "a@example.test"), sampleMail("request/1/sent", "b@example.test"),
+		sampleMail("request/1/sent", "c@example.test"))
+	claimed, err := store.ClaimDueMail(ctx, 2, time.Second)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim: %d rows, %v", len(claimed), err)
+	}
+	token := *claimed[0].ClaimToken
+	if *claimed[1].ClaimToken != token {
+		t.Fatal("the rows of one claim carry different tokens")
+	}
+	if err := store.MarkMailSent(ctx, claimed[0], "<m@openimi.test>"); err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{claimed[0].ID, claimed[1].ID}
+	if n, err := store.RenewMailLease(ctx, uuid.New(), ids, time.Minute); err != nil || n != 0 {
+		t.Errorf("renewal with another token: %d rows, %v; want none", n, err)
+	}
+	n, err := store.RenewMailLease(ctx, token, ids, time.Minute)
+	if err != nil || n != 1 {
+		t.Fatalf("renewal: %d rows, %v; want the one still held (the other is settled)", n, err)
+	}
+	// By the database's clock: the held row's lease now ends a minute
+	// from now, and it is not due; the settled row is untouched.
+	var leaseLeft float64
+	err = store.DB().Raw("SELECT extract(epoch FROM next_attempt_at - now()) FROM mail_outbox WHERE id = ?", claimed[1].ID).Scan(&leaseLeft).Error
+	if err != nil || leaseLeft < 50 || leaseLeft > 60 {
+		t.Errorf("lease left %.1fs (%v), want about 60s", leaseLeft, err)
+	}
+	if again, err := store.ClaimDueMail(ctx, 10, time.Minute); err != nil || len(again) != 1 || again[0].Recipient != "c@example.test" {
+		t.Errorf("next claim: %+v, %v; want only the unclaimed row", again, err)
+	}
+	for _, r := range outboxRows(t, store) {
+		if r.ID == claimed[0].ID && r.Status != models.MailSent {
+			t.Errorf("settled row is %s after the renewal, want sent", r.Status)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -147,7 +148,7 @@ func (r *registration) decide(ctx workflow.Context, d RegistrationDecision) (Reg
 	r.deciding = true
 	var a *activities.Activities
 	var outcome RegistrationOutcome
-	err := workflow.ExecuteActivity(activityContext(ctx), a.DecideRegistration, activities.RegistrationDecisionInput{
+	err := workflow.ExecuteActivity(actionContext(ctx), a.DecideRegistration, activities.RegistrationDecisionInput{
 		RegistrationID: r.in.RegistrationID,
 		ActorUserID:    d.Actor.UserID,
 		Approve:        d.Approve,
@@ -156,27 +157,25 @@ func (r *registration) decide(ctx workflow.Context, d RegistrationDecision) (Reg
 	}).Get(ctx, &outcome)
 	if err != nil {
 		r.deciding = false
-		return RegistrationOutcome{}, fmt.Errorf("record the decision: %w", err)
+		var appErr *temporal.ApplicationError
+		if !handlesRecordingFailures(ctx) || (errors.As(err, &appErr) && appErr.Type() == "conflict") {
+			// Decided otherwise meanwhile: the API maps the activity's
+			// own type.
+			return RegistrationOutcome{}, fmt.Errorf("record the decision: %w", err)
+		}
+		workflow.GetLogger(ctx).Error("decision not recorded; the registration is still pending", "error", err)
+		return RegistrationOutcome{}, notRecorded("the decision", err)
 	}
 	r.outcome = &outcome
 	return outcome, nil
 }
 
 func (r *registration) run(ctx workflow.Context) (RegistrationOutcome, error) {
-	var a *activities.Activities
-	actx := activityContext(ctx)
-	notice := func(kind activities.RegistrationNoticeKind) error {
-		return workflow.ExecuteActivity(actx, a.RegistrationNotice, activities.RegistrationNoticeInput{
-			RegistrationID: r.in.RegistrationID,
-			Kind:           kind,
-			At:             workflow.Now(ctx),
-		}).Get(ctx, nil)
-	}
-	if err := notice(activities.RegistrationSubmitted); err != nil {
+	decided := func() bool { return r.outcome != nil }
+	if err := r.notice(ctx, activities.RegistrationSubmitted, decided); err != nil {
 		return RegistrationOutcome{}, err
 	}
 
-	decided := func() bool { return r.outcome != nil }
 	steps := []struct {
 		days int
 		kind activities.RegistrationNoticeKind
@@ -199,7 +198,7 @@ func (r *registration) run(ctx workflow.Context) (RegistrationOutcome, error) {
 		if decided() {
 			break
 		}
-		if err := notice(step.kind); err != nil {
+		if err := r.notice(ctx, step.kind, decided); err != nil {
 			return RegistrationOutcome{}, err
 		}
 	}
@@ -209,18 +208,31 @@ func (r *registration) run(ctx workflow.Context) (RegistrationOutcome, error) {
 	return *r.outcome, nil
 }
 
-// activityContext sets the options of the activities that record a
-// request's or a registration's events: a short timeout, and retries
-// without limit. They only write to the database, so retrying spams nobody;
-// giving up would fail the workflow and with it every later deadline,
-// escalation and deletion of personal data.
-func activityContext(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
-	})
+// notice records a step of the registration and tells the coordinators.
+// A notice refused for good is skipped (the next step's notice tells them
+// again); while the database is out of reach it is tried again after
+// recordRetryPause, until the registration is decided.
+func (r *registration) notice(ctx workflow.Context, kind activities.RegistrationNoticeKind, decided func() bool) error {
+	var a *activities.Activities
+	at := workflow.Now(ctx)
+	for {
+		err := workflow.ExecuteActivity(backgroundContext(ctx), a.RegistrationNotice, activities.RegistrationNoticeInput{
+			RegistrationID: r.in.RegistrationID,
+			Kind:           kind,
+			At:             at,
+		}).Get(ctx, nil)
+		if err == nil || !handlesRecordingFailures(ctx) {
+			return err
+		}
+		log := workflow.GetLogger(ctx)
+		if permanent(err) {
+			log.Error("registration notice could not be recorded; it is skipped", "kind", string(kind), "error", err)
+			return nil
+		}
+		log.Warn("registration notice not recorded yet; trying again later", "kind", string(kind), "retry_in", recordRetryPause.String(), "error", err)
+		done, err := workflow.AwaitWithTimeout(ctx, recordRetryPause, decided)
+		if err != nil || done {
+			return err
+		}
+	}
 }

@@ -25,6 +25,10 @@ type registrationHarness struct {
 	start   time.Time
 	in      workflows.RegistrationInput
 	notices map[activities.RegistrationNoticeKind][]time.Duration
+	// failNotice and failDecision, when set, make the activity fail with
+	// the error they return instead of succeeding.
+	failNotice   func(activities.RegistrationNoticeInput) error
+	failDecision func(activities.RegistrationDecisionInput) error
 }
 
 func newRegistrationHarness(t *testing.T) *registrationHarness {
@@ -42,11 +46,21 @@ func newRegistrationHarness(t *testing.T) *registrationHarness {
 	h.env.RegisterActivity(a.DecideRegistration)
 	h.env.OnActivity(a.RegistrationNotice, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RegistrationNoticeInput) error {
+			if h.failNotice != nil {
+				if err := h.failNotice(in); err != nil {
+					return err
+				}
+			}
 			h.notices[in.Kind] = append(h.notices[in.Kind], h.env.Now().Sub(h.start))
 			return nil
 		})
 	h.env.OnActivity(a.DecideRegistration, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RegistrationDecisionInput) (activities.RegistrationOutcome, error) {
+			if h.failDecision != nil {
+				if err := h.failDecision(in); err != nil {
+					return activities.RegistrationOutcome{}, err
+				}
+			}
 			status := models.RegistrationRejected
 			if in.Approve {
 				status = models.RegistrationApproved
@@ -201,4 +215,35 @@ func TestRegistration_ValidatorRefusesSecondDecisionOutsiderAndRejectionWithoutR
 func hasErrorType(err error, errType string) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.Type() == errType
+}
+
+func TestRegistration_ANoticeOrDecisionRefusedForGoodLeavesTheRegistrationDecidable(t *testing.T) {
+	h := newRegistrationHarness(t)
+	h.failNotice = func(in activities.RegistrationNoticeInput) error {
+		if in.Kind == activities.RegistrationSubmitted {
+			return refusedForGood()
+		}
+		return nil
+	}
+	h.failDecision = func(in activities.RegistrationDecisionInput) error {
+		if in.Reason == "bad\x00reason" {
+			return refusedForGood()
+		}
+		return nil
+	}
+	refused := h.decideAt(day, workflows.RegistrationDecision{Actor: polishNationalCoordinator, Reason: "bad\x00reason"})
+	decision := h.decideAt(4*day, workflows.RegistrationDecision{Actor: polishNationalCoordinator, Approve: true})
+
+	out := h.run(t)
+
+	if !hasErrorType(refused.err, workflows.ErrTypeActionNotRecorded) {
+		t.Errorf("decision the database refuses: %v, want %s", refused.err, workflows.ErrTypeActionNotRecorded)
+	}
+	if decision.err != nil || out.Status != models.RegistrationApproved {
+		t.Errorf("the next decision: %v, outcome %+v; want approved", decision.err, out)
+	}
+	// The refused submission notice was skipped; the reminder still came.
+	if got := h.notices[activities.RegistrationReminded]; len(got) != 1 || got[0] != 3*day {
+		t.Errorf("reminders at %v, want one at day 3", got)
+	}
 }

@@ -34,8 +34,10 @@ type request struct {
 	version int
 	// runEvents counts the events of this run, for ContinueAsNewAfter.
 	runEvents int
-	// sent is set once the sending is in the read model.
-	sent bool
+	// sent is set once the sending is in the read model; sendErr when the
+	// sending could not be recorded for good, for the send update to return.
+	sent    bool
+	sendErr error
 }
 
 // InformationRequest drives one sent request through acceptance, reply,
@@ -79,8 +81,11 @@ func (r *request) setup(ctx workflow.Context) error {
 		}
 	}
 	err := workflow.SetUpdateHandler(ctx, SendUpdate, func(ctx workflow.Context) (RequestStatus, error) {
-		if err := workflow.Await(ctx, func() bool { return r.sent }); err != nil {
+		if err := workflow.Await(ctx, func() bool { return r.sent || r.sendErr != nil }); err != nil {
 			return RequestStatus{}, err
+		}
+		if r.sendErr != nil {
+			return RequestStatus{}, r.sendErr
 		}
 		return r.status(), nil
 	})
@@ -278,13 +283,31 @@ func (r *request) apply(ctx workflow.Context, a Action, cmd RequestCommand) (Req
 		Command:        toActivityCommand(cmd),
 		After:          r.snapshot(next),
 	}
-	if err := recordEvent(ctx, ev); err != nil {
-		return RequestStatus{}, fmt.Errorf("record %s: %w", a, err)
+	if err := recordEvent(actionContext(ctx), ev); err != nil {
+		return RequestStatus{}, r.actionNotRecorded(ctx, a, next.Events, err)
 	}
 	r.p = next
 	r.version++
 	r.runEvents++
 	return r.status(), nil
+}
+
+// actionNotRecorded ends an action whose recording failed for good: the
+// request stays as it was (the deferred reset of acting lets the next
+// action in), and the caller learns why, by the error's type.
+func (r *request) actionNotRecorded(ctx workflow.Context, a Action, events int, err error) error {
+	if !handlesRecordingFailures(ctx) {
+		return fmt.Errorf("record %s: %w", a, err)
+	}
+	workflow.GetLogger(ctx).Error("action not recorded; the request is as it was", "action", string(a), "error", err)
+	if !permanent(err) {
+		// The last attempt may have committed as its time ran out, unseen:
+		// its event key is not used again, so that such a late record
+		// cannot pass for the next event (whose snapshot then sets the
+		// request's row right again).
+		r.p.Events = events
+	}
+	return notRecorded(string(a), err)
 }
 
 func toActivityCommand(cmd RequestCommand) activities.RequestEventCommand {
@@ -381,7 +404,7 @@ func (r *request) deadlinesOf(p RequestProgress) []deadline {
 
 func (r *request) run(ctx workflow.Context) error {
 	if r.in.Resume == nil {
-		if err := r.record(ctx, "sent", r.in.SentBy, r.p); err != nil {
+		if err := r.recordSending(ctx); err != nil {
 			return err
 		}
 		r.sent = true
@@ -427,9 +450,61 @@ func (r *request) run(ctx workflow.Context) error {
 			continue
 		}
 		if err := r.fire(ctx, next[0]); err != nil {
+			if !handlesRecordingFailures(ctx) {
+				return err
+			}
+			if err := r.deadlineNotRecorded(ctx, next[0], err, changed); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// recordSending records the sending, trying again after recordRetryPause
+// while the database is out of reach. Refused for good, the send update
+// fails with the reason and the run ends: the request never was sent.
+func (r *request) recordSending(ctx workflow.Context) error {
+	for {
+		err := r.record(ctx, "sent", r.in.SentBy, r.p)
+		if err == nil {
+			return nil
+		}
+		if !handlesRecordingFailures(ctx) {
+			return err
+		}
+		log := workflow.GetLogger(ctx)
+		if permanent(err) {
+			log.Error("the sending could not be recorded; the request is not sent", "error", err)
+			r.sendErr = notRecorded("the sending", err)
+			if awaitErr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); awaitErr != nil {
+				return awaitErr
+			}
+			return err
+		}
+		log.Warn("the sending is not recorded yet; trying again later", "retry_in", recordRetryPause.String(), "error", err)
+		if err := workflow.Sleep(ctx, recordRetryPause); err != nil {
 			return err
 		}
 	}
+}
+
+// deadlineNotRecorded keeps the deadline loop going when a deadline could
+// not be recorded. Refused for good (its record cannot be written, however
+// often tried), the deadline is marked fired and listed as missed, and the
+// loop goes on to the next. Out of reach, it is tried again after
+// recordRetryPause, or sooner when an action changes what is pending;
+// meanwhile actions are taken as usual.
+func (r *request) deadlineNotRecorded(ctx workflow.Context, d deadline, err error, changed func() bool) error {
+	log := workflow.GetLogger(ctx)
+	if permanent(err) {
+		log.Error("deadline could not be recorded; it is skipped", "deadline", d.key, "error", err)
+		r.p.Fired = append(slices.Clone(r.p.Fired), d.key)
+		r.p.Missed = append(slices.Clone(r.p.Missed), d.key)
+		return nil
+	}
+	log.Warn("deadline not recorded yet; trying again later", "deadline", d.key, "retry_in", recordRetryPause.String(), "error", err)
+	_, err = workflow.AwaitWithTimeout(ctx, recordRetryPause, changed)
+	return err
 }
 
 // fire acts on a deadline: records it, and changes the progress it marks.
@@ -458,7 +533,7 @@ func (r *request) fire(ctx workflow.Context, d deadline) error {
 		Days:      d.days,
 		After:     r.snapshot(next),
 	}
-	if err := recordEvent(ctx, ev); err != nil {
+	if err := recordEvent(backgroundContext(ctx), ev); err != nil {
 		return fmt.Errorf("record %s: %w", d.kind, err)
 	}
 	r.p = next
@@ -480,7 +555,7 @@ func (r *request) record(ctx workflow.Context, kind string, actor uuid.UUID, p R
 		ActorAuthority: r.in.RequestingAuthority,
 		After:          r.snapshot(p),
 	}
-	if err := recordEvent(ctx, ev); err != nil {
+	if err := recordEvent(backgroundContext(ctx), ev); err != nil {
 		return fmt.Errorf("record %s: %w", kind, err)
 	}
 	r.p = p
@@ -495,8 +570,9 @@ func (r *request) record(ctx workflow.Context, kind string, actor uuid.UUID, p R
 // it did under concurrent conflicting updates), the task ran again and
 // another update could win, leaving the read model with an action the
 // workflow never took. An activity is scheduled in the history first, so
-// a failed task leaves nothing behind.
+// a failed task leaves nothing behind. ctx carries the activity options:
+// actionContext's or backgroundContext's.
 func recordEvent(ctx workflow.Context, ev activities.RequestEvent) error {
 	var a *activities.Activities
-	return workflow.ExecuteActivity(activityContext(ctx), a.RecordRequestEvent, ev).Get(ctx, nil)
+	return workflow.ExecuteActivity(ctx, a.RecordRequestEvent, ev).Get(ctx, nil)
 }

@@ -31,6 +31,10 @@ type requestHarness struct {
 	start  time.Time
 	in     workflows.RequestInput
 	events []recorded
+	// fail, when set, decides whether the recording of an event fails
+	// (non-nil) instead of being recorded; tried lists every key tried.
+	fail  func(activities.RequestEvent) error
+	tried []string
 }
 
 var (
@@ -57,6 +61,12 @@ func newRequestHarness(t *testing.T, neededByDays int) *requestHarness {
 	h.env.RegisterActivity(a.RecordRequestEvent)
 	h.env.OnActivity(a.RecordRequestEvent, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, ev activities.RequestEvent) error {
+			h.tried = append(h.tried, ev.Key)
+			if h.fail != nil {
+				if err := h.fail(ev); err != nil {
+					return err
+				}
+			}
 			h.events = append(h.events, recorded{kind: ev.Kind, after: h.env.Now().Sub(h.start), ev: ev})
 			return nil
 		})

@@ -146,6 +146,9 @@ type RequestProgress struct {
 	Answered        bool
 	ClosedAt        time.Time
 	Fired           []string
+	// Missed lists the deadlines of Fired whose record the database
+	// refused for good: skipped, so that the loop goes on.
+	Missed          []string `json:",omitempty"`
 	Events          int
 	PersonalBlocked bool
 	PersonalDeleted bool

@@ -41,8 +41,10 @@ type DispatcherOptions struct {
 	// PollInterval is how often the outbox is checked when idle (1s).
 	PollInterval time.Duration
 	// Lease is how long a claimed mail is reserved for this dispatcher
-	// (5m); it must exceed the longest send, or a slow send could be
-	// repeated by another dispatcher.
+	// (30s). It is renewed every quarter of it while the batch is being
+	// sent, so a dispatcher that dies holds its mails for no longer than
+	// this; one that cannot renew stops handing the relay mails while half
+	// of it remains.
 	Lease time.Duration
 	// MaxAttempts bounds the attempts at a mail that keeps failing
 	// transiently (24); then it is marked failed.
@@ -71,7 +73,7 @@ func (o DispatcherOptions) withDefaults() DispatcherOptions {
 		o.PollInterval = time.Second
 	}
 	if o.Lease <= 0 {
-		o.Lease = 5 * time.Minute
+		o.Lease = 30 * time.Second
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 24
@@ -187,13 +189,23 @@ func (d *Dispatcher) backoff(pause time.Duration) time.Duration {
 // Round is what one DispatchDue did.
 type Round struct {
 	Claimed, Sent, Retried, Failed, Released int
+	// Unsettled counts the mails whose outcome could not be recorded:
+	// due again when their lease ends.
+	Unsettled int
 	// RelayDown is set when the relay could not be reached: the mails of
 	// the round not yet tried went back to the outbox untouched.
 	RelayDown bool
 }
 
-// DispatchDue claims one batch of due mails and delivers it.
+// DispatchDue claims one batch of due mails and delivers it. It stops
+// handing the relay mails as soon as an outcome cannot be recorded, or the
+// lease cannot be renewed, and returns that failure: a mail sent but not
+// recorded goes out again after its lease, so sending on into a database
+// outage would send each mail of the batch twice.
 func (d *Dispatcher) DispatchDue(ctx context.Context) (Round, error) {
+	// The lease is reckoned from before the claim: never later than the
+	// database's own reckoning.
+	claimedAt := time.Now()
 	claimed, err := d.store.ClaimDueMail(ctx, d.opts.BatchSize, d.opts.Lease)
 	if err != nil {
 		return Round{}, err
@@ -205,13 +217,31 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (Round, error) {
 	// Mails in flight finish, and every outcome is recorded, even when
 	// ctx ends: an unrecorded send would be sent again after the lease.
 	settleCtx := context.WithoutCancel(ctx)
+	b := &batch{leaseUntil: claimedAt.Add(d.opts.Lease)}
+	renewCtx, stopRenewing := context.WithCancel(settleCtx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		d.renewLease(renewCtx, b, claimed)
+	}()
+
 	queue := make(chan models.OutboxMail)
 	var mu sync.Mutex
+	var unsent []models.OutboxMail
 	var wg sync.WaitGroup
 	for range min(d.opts.Concurrency, len(claimed)) {
 		wg.Go(func() {
 			for m := range queue {
-				outcome := d.deliver(settleCtx, m)
+				// Checked by each worker as it takes a mail, not only by
+				// the loop feeding them: a mark that failed a moment ago
+				// stops the very next send.
+				if ctx.Err() != nil || !b.mayBegin(d.opts.Lease/2) {
+					mu.Lock()
+					unsent = append(unsent, m)
+					mu.Unlock()
+					continue
+				}
+				outcome := d.deliver(settleCtx, b, m)
 				mu.Lock()
 				switch outcome {
 				case sent:
@@ -220,42 +250,159 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (Round, error) {
 					round.Retried++
 				case retriedRelayDown:
 					round.Retried++
-					round.RelayDown = true
+					b.setRelayDown()
 				case failed:
 					round.Failed++
+				case unsettled:
+					round.Unsettled++
 				}
 				mu.Unlock()
 			}
 		})
 	}
-	var unsent []models.OutboxMail
 	for i, m := range claimed {
-		mu.Lock()
-		stop := round.RelayDown
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			unsent = claimed[i:]
+		if ctx.Err() != nil || !b.mayBegin(d.opts.Lease/2) {
+			mu.Lock()
+			unsent = append(unsent, claimed[i:]...)
+			mu.Unlock()
 			break
 		}
-		select {
-		case queue <- m:
-		case <-ctx.Done():
-			unsent = claimed[i:]
-		}
-		if unsent != nil {
-			break
-		}
+		queue <- m
 	}
 	close(queue)
 	wg.Wait()
+	stopRenewing()
+	<-renewed
+	round.RelayDown = b.isRelayDown()
 	for _, m := range unsent {
-		if err := d.store.ReleaseMail(settleCtx, m); err != nil {
+		releaseCtx, cancel := context.WithTimeout(settleCtx, max(d.opts.Lease/4, time.Millisecond))
+		err := d.store.ReleaseMail(releaseCtx, m)
+		cancel()
+		if err != nil {
 			d.log.Warn("could not return an unsent mail to the outbox; it is due again when its lease ends", "outbox_id", m.ID, "err", err)
 			continue
 		}
 		round.Released++
 	}
-	return round, nil
+	return round, b.failure()
+}
+
+// batch is what the workers sending one claimed batch share: how long the
+// lease holds by this process's clock, and whether to stop.
+type batch struct {
+	mu         sync.Mutex
+	leaseUntil time.Time
+	relayDown  bool
+	storeErr   error
+}
+
+// mayBegin reports whether another mail may be handed to the relay: the
+// relay is up, every outcome so far was recorded, and more than margin of
+// the lease remains, so that the mail's outcome can be recorded in time.
+func (b *batch) mayBegin(margin time.Duration) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.storeErr == nil && time.Until(b.leaseUntil) <= margin {
+		// The renewals neither succeed nor fail: the database hangs.
+		b.storeErr = errors.New("the lease of the batch could not be renewed in time")
+	}
+	return !b.relayDown && b.storeErr == nil
+}
+
+func (b *batch) extend(until time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if until.After(b.leaseUntil) {
+		b.leaseUntil = until
+	}
+}
+
+func (b *batch) until() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.leaseUntil
+}
+
+func (b *batch) stop(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.storeErr == nil {
+		b.storeErr = err
+	}
+}
+
+func (b *batch) failure() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.storeErr
+}
+
+func (b *batch) setRelayDown() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.relayDown = true
+}
+
+func (b *batch) isRelayDown() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.relayDown
+}
+
+// renewLease extends the batch's lease every quarter of it until ctx ends.
+// A renewal that fails stops the batch (no more mails to the relay); the
+// renewals go on, so that the outcomes still being recorded keep their
+// rows once the database answers again.
+func (d *Dispatcher) renewLease(ctx context.Context, b *batch, claimed []models.OutboxMail) {
+	token := *claimed[0].ClaimToken
+	ids := make([]int64, len(claimed))
+	for i, m := range claimed {
+		ids[i] = m.ID
+	}
+	tick := time.NewTicker(max(d.opts.Lease/4, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		start := time.Now()
+		attemptCtx, cancel := context.WithTimeout(ctx, max(d.opts.Lease/4, time.Millisecond))
+		_, err := d.store.RenewMailLease(attemptCtx, token, ids, d.opts.Lease)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			b.stop(err)
+			d.log.Warn("could not renew the lease of a batch; no more of it is sent", "err", err)
+			continue
+		}
+		b.extend(start.Add(d.opts.Lease))
+	}
+}
+
+// settle records the outcome of a mail. A failure stops the batch: no
+// mail goes to the relay while outcomes cannot be recorded. The record is
+// tried again while the lease holds, so that a database outage shorter
+// than the lease does not send the mail twice.
+func (d *Dispatcher) settle(ctx context.Context, b *batch, record func(context.Context) error) error {
+	pause := 50 * time.Millisecond
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, max(d.opts.Lease/4, time.Millisecond))
+		err := record(attemptCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		b.stop(err)
+		if errors.Is(err, models.ErrMailLeaseLost) || time.Until(b.until()) <= pause {
+			return err
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, time.Second)
+	}
 }
 
 type outcome int
@@ -268,8 +415,10 @@ const (
 	unsettled
 )
 
-// deliver renders, sends and records one claimed mail.
-func (d *Dispatcher) deliver(ctx context.Context, m models.OutboxMail) outcome {
+// deliver renders, sends and records one claimed mail. A sent mail is
+// marked sent right after the relay's 250, to keep the window in which a
+// crash sends it twice as narrow as the sender allows.
+func (d *Dispatcher) deliver(ctx context.Context, b *batch, m models.OutboxMail) outcome {
 	log := d.log.With("outbox_id", m.ID, "template", m.Template, "event", m.EventKey)
 	if m.AuthorityID != nil {
 		log = log.With("authority_id", m.AuthorityID.String())
@@ -279,15 +428,15 @@ func (d *Dispatcher) deliver(ctx context.Context, m models.OutboxMail) outcome {
 		if errors.Is(err, ErrUnknownKind) {
 			// Enqueued by a newer release than this one: leave it to a
 			// dispatcher that knows the kind.
-			return d.retry(ctx, log, m, err, false)
+			return d.retry(ctx, b, log, m, err, false)
 		}
-		return d.fail(ctx, log, m, err)
+		return d.fail(ctx, b, log, m, err)
 	}
 	start := time.Now()
 	err = d.sender.Send(ctx, msg)
 	d.metrics.sendSeconds.Observe(time.Since(start).Seconds())
 	if err == nil {
-		if err := d.store.MarkMailSent(ctx, m, messageID); err != nil {
+		if err := d.settle(ctx, b, func(ctx context.Context) error { return d.store.MarkMailSent(ctx, m, messageID) }); err != nil {
 			// Sent, but not recorded: after the lease it may be sent
 			// again, under the same Message-ID.
 			log.Error("mail sent but not recorded", "err", err)
@@ -299,17 +448,18 @@ func (d *Dispatcher) deliver(ctx context.Context, m models.OutboxMail) outcome {
 	}
 	var de *DeliveryError
 	if errors.As(err, &de) && de.Permanent {
-		return d.fail(ctx, log, m, err)
+		return d.fail(ctx, b, log, m, err)
 	}
-	return d.retry(ctx, log, m, err, errors.As(err, &de) && de.RelayDown)
+	return d.retry(ctx, b, log, m, err, errors.As(err, &de) && de.RelayDown)
 }
 
-func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, m models.OutboxMail, cause error, relayDown bool) outcome {
+func (d *Dispatcher) retry(ctx context.Context, b *batch, log *slog.Logger, m models.OutboxMail, cause error, relayDown bool) outcome {
 	if m.Attempts >= d.opts.MaxAttempts {
-		return d.fail(ctx, log, m, fmt.Errorf("gave up after %d attempts: %w", m.Attempts, cause))
+		return d.fail(ctx, b, log, m, fmt.Errorf("gave up after %d attempts: %w", m.Attempts, cause))
 	}
 	delay := d.retryDelay(m.Attempts)
-	if err := d.store.RetryMailLater(ctx, m, delay, truncate(cause.Error())); err != nil {
+	retryLater := func(ctx context.Context) error { return d.store.RetryMailLater(ctx, m, delay, truncate(cause.Error())) }
+	if err := d.settle(ctx, b, retryLater); err != nil {
 		log.Error("could not schedule a retry; the mail is due again when its lease ends", "err", err)
 		return unsettled
 	}
@@ -321,8 +471,9 @@ func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, m models.Outbo
 	return retried
 }
 
-func (d *Dispatcher) fail(ctx context.Context, log *slog.Logger, m models.OutboxMail, cause error) outcome {
-	if err := d.store.MarkMailFailed(ctx, m, truncate(cause.Error())); err != nil {
+func (d *Dispatcher) fail(ctx context.Context, b *batch, log *slog.Logger, m models.OutboxMail, cause error) outcome {
+	markFailed := func(ctx context.Context) error { return d.store.MarkMailFailed(ctx, m, truncate(cause.Error())) }
+	if err := d.settle(ctx, b, markFailed); err != nil {
 		log.Error("could not record a failed mail; it is due again when its lease ends", "err", err)
 		return unsettled
 	}
