@@ -71,7 +71,8 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz(deps.Readiness))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(deps.Registry, promhttp.HandlerOpts{Registry: deps.Registry})))
+	// No /metrics here: the probe router serves it on a listener of its
+	// own (METRICS_ADDR), which the world does not reach.
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", openAPIDocument)
@@ -102,8 +103,9 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	return r, nil
 }
 
-// NewProbeRouter serves what a worker process exposes: liveness,
-// readiness and metrics.
+// NewProbeRouter serves what an orchestrator and a metrics scraper read of
+// a process: liveness, readiness and metrics. The worker serves it on
+// WORKER_HTTP_ADDR, the API on METRICS_ADDR.
 func NewProbeRouter(deps Deps) *gin.Engine {
 	r := newEngine()
 	r.Use(requestID(), securityHeaders(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered))

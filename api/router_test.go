@@ -217,7 +217,8 @@ func TestMetrics_ReportHTTPLatencyByRouteAndTemporalClientCalls(t *testing.T) {
 	do(r, http.MethodGet, "/healthz", nil, nil)
 	do(r, http.MethodGet, "/api/v1/nothing-here/123", nil, nil)
 
-	body := do(r, http.MethodGet, "/metrics", nil, nil).Body.String()
+	probes := api.NewProbeRouter(api.Deps{Logger: slog.New(slog.DiscardHandler), Registry: metrics.Registry})
+	body := do(probes, http.MethodGet, "/metrics", nil, nil).Body.String()
 	for _, want := range []string{
 		`openimi_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 1`,
 		`openimi_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1`,
@@ -227,6 +228,9 @@ func TestMetrics_ReportHTTPLatencyByRouteAndTemporalClientCalls(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+	if rec := do(r, http.MethodGet, "/metrics", nil, nil); rec.Code != http.StatusNotFound {
+		t.Errorf("the API's port serves /metrics: %d", rec.Code)
 	}
 }
 

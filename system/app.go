@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/openimi/openimi/activities"
 	"github.com/openimi/openimi/api"
@@ -143,18 +144,31 @@ func (sys *System) Router() (http.Handler, error) {
 	})
 }
 
-// ServeAPI runs the HTTP API until ctx ends.
+// ServeAPI runs the HTTP API until ctx ends, and beside it, on a listener
+// of its own, the process's metrics and probes.
 func (sys *System) ServeAPI(ctx context.Context) error {
 	router, err := sys.Router()
 	if err != nil {
 		return err
 	}
-	srv := serve.NewServer(sys.Config.HTTPAddr, router)
-	l, err := serve.Listen(ctx, "api", srv)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return sys.serve(ctx, "api", sys.Config.HTTPAddr, router) })
+	g.Go(func() error { return sys.serve(ctx, "api metrics", sys.Config.MetricsAddr, sys.probeRouter()) })
+	return g.Wait()
+}
+
+// serve runs one HTTP server until ctx ends, then shuts it down gracefully.
+func (sys *System) serve(ctx context.Context, name, addr string, h http.Handler) error {
+	srv := serve.NewServer(addr, h)
+	l, err := serve.Listen(ctx, name, srv)
 	if err != nil {
 		return err
 	}
-	return serve.Run(ctx, sys.Log, "api", srv, l, sys.Config.ShutdownTimeout)
+	return serve.Run(ctx, sys.Log, name, srv, l, sys.Config.ShutdownTimeout)
+}
+
+func (sys *System) probeRouter() http.Handler {
+	return api.NewProbeRouter(api.Deps{Logger: sys.Log, Registry: sys.Metrics.Registry, Readiness: sys.readiness()})
 }
 
 // RunWorker polls the task queue and delivers the mail outbox until ctx
@@ -231,13 +245,7 @@ func (sys *System) newMailDispatcher() (*mail.Dispatcher, *mail.SMTPSender, erro
 // ServeWorkerProbes exposes the worker's health and metrics, for an
 // orchestrator that runs the worker as its own process.
 func (sys *System) ServeWorkerProbes(ctx context.Context) error {
-	router := api.NewProbeRouter(api.Deps{Logger: sys.Log, Registry: sys.Metrics.Registry, Readiness: sys.readiness()})
-	srv := serve.NewServer(sys.Config.WorkerHTTPAddr, router)
-	l, err := serve.Listen(ctx, "worker probes", srv)
-	if err != nil {
-		return err
-	}
-	return serve.Run(ctx, sys.Log, "worker probes", srv, l, sys.Config.ShutdownTimeout)
+	return sys.serve(ctx, "worker probes", sys.Config.WorkerHTTPAddr, sys.probeRouter())
 }
 
 // BootstrapHelpdesk creates the first helpdesk account when absent, so that

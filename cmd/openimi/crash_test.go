@@ -86,6 +86,7 @@ func TestWorker_KilledMidLifecycleAndRestartedCompletesEveryRequestOnce(t *testi
 		"TEMPORAL_TASK_QUEUE=crash-" + rand.Text()[:10],
 		"SMTP_URL=" + mail.SMTPURL,
 		"HTTP_ADDR=" + apiAddr,
+		"METRICS_ADDR=" + freeAddr(t),
 		"OPENIMI_DAY=1s",
 		"LOG_FORMAT=json",
 	}

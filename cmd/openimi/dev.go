@@ -46,7 +46,10 @@ func runDev(ctx context.Context) error {
 	}
 	// The API's port is the one most often taken by something else; finding
 	// out before starting the stack saves a start and a stop.
-	if err := probePort(ctx, cfg.HTTPAddr); err != nil {
+	if err := probePort(ctx, "HTTP_ADDR", cfg.HTTPAddr); err != nil {
+		return err
+	}
+	if err := probePort(ctx, "METRICS_ADDR", cfg.MetricsAddr); err != nil {
 		return err
 	}
 
@@ -171,10 +174,10 @@ func startDevStack(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 	return stack, nil
 }
 
-func probePort(ctx context.Context, addr string) error {
+func probePort(ctx context.Context, variable, addr string) error {
 	l, err := serve.Listen(ctx, "api", serve.NewServer(addr, nil))
 	if err != nil {
-		return fmt.Errorf("%w: stop what listens there or set HTTP_ADDR", err)
+		return fmt.Errorf("%w: stop what listens there or set %s", err, variable)
 	}
 	return l.Close()
 }

@@ -28,8 +28,10 @@ func devEnv(t *testing.T, dataDir string) (env []string, ports map[string]string
 		env = append(env, name+"="+ports[name])
 	}
 	ports["HTTP_ADDR"] = fixedAddr(t)
+	ports["METRICS_ADDR"] = fixedAddr(t)
 	env = append(env,
 		"HTTP_ADDR="+ports["HTTP_ADDR"],
+		"METRICS_ADDR="+ports["METRICS_ADDR"],
 		"OPENIMI_DATA_DIR="+dataDir,
 		"OPENIMI_TOOLS_DIR="+tools,
 		"LOG_FORMAT=json",

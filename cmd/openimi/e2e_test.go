@@ -180,6 +180,7 @@ func TestAPIAndWorker_RunASystemCheckEndToEnd(t *testing.T) {
 		"SMTP_URL=" + mail.SMTPURL,
 		"HTTP_ADDR=" + apiAddr,
 		"WORKER_HTTP_ADDR=" + workerAddr,
+		"METRICS_ADDR=" + freeAddr(t),
 		"OPENIMI_BOOTSTRAP_EMAIL=helpdesk@e2e.example",
 		"OPENIMI_BOOTSTRAP_PASSWORD=e2e-helpdesk-password",
 		"LOG_FORMAT=json",

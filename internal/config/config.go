@@ -31,7 +31,11 @@ type Config struct {
 	MailFrom          string `env:"MAIL_FROM" envDefault:"OpenIMI <no-reply@openimi.localhost>"`
 	HTTPAddr          string `env:"HTTP_ADDR" envDefault:":8080"`
 	WorkerHTTPAddr    string `env:"WORKER_HTTP_ADDR" envDefault:":8081"`
-	PublicURL         string `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
+	// MetricsAddr is the API process's own listener for /metrics (with
+	// /healthz and /readyz), apart from the port the world reaches, so
+	// that the metrics' routes, counts and timings are not published.
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
+	PublicURL   string `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
 
 	// Day is the length of one day in all deadline arithmetic. Demos and
 	// end-to-end tests shorten it so that a 7-day deadline passes in seconds.
@@ -105,6 +109,7 @@ func (c Config) validate() error {
 	}
 	check("HTTP_ADDR", validHostPort(c.HTTPAddr))
 	check("WORKER_HTTP_ADDR", validHostPort(c.WorkerHTTPAddr))
+	check("METRICS_ADDR", validHostPort(c.MetricsAddr))
 	check("PUBLIC_URL", validURL(c.PublicURL, "http", "https"))
 	if c.Day <= 0 {
 		check("OPENIMI_DAY", errors.New("must be a positive duration such as 24h or 2s"))
