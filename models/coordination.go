@@ -72,8 +72,8 @@ type CoordinatorScope struct {
 
 // DeskQuery selects a page of a coordinator's desk.
 type DeskQuery struct {
-	Scope    CoordinatorScope
-	Filter   DeskFilter
+	Scope  CoordinatorScope
+	Filter DeskFilter
 	// AsOf and Day are the moment and the day length overdue is judged by.
 	AsOf     time.Time
 	Day      time.Duration
