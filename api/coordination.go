@@ -12,7 +12,7 @@ import (
 // coordinationDesk lists what waits for the caller as a coordinator.
 func (h *handlers) coordinationDesk(c *gin.Context) {
 	var q cases.DeskInput
-	if !h.bindQuery(c, &q) {
+	if !bindCaseQuery(c, &q) {
 		return
 	}
 	v, err := h.cases.Desk(c.Request.Context(), h.requestCaller(c), q)

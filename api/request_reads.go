@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 
 	"github.com/openimi/openimi/cases"
 	"github.com/openimi/openimi/workflows"
@@ -21,11 +22,22 @@ func (h *handlers) accessLog(c *gin.Context) {
 	h.render(c, http.StatusOK, v, err)
 }
 
+// bindCaseQuery maps the query string into a use case's input, answering
+// 400 for a value of the wrong type; the use case validates the rest, so
+// that its errors name the parameters as the caller spelt them.
+func bindCaseQuery(c *gin.Context, dst any) bool {
+	if err := binding.MapFormWithTag(dst, c.Request.URL.Query(), "form"); err != nil {
+		abortWithError(c, http.StatusBadRequest, "invalid_query", "a query parameter has the wrong type: "+err.Error(), nil)
+		return false
+	}
+	return true
+}
+
 // listRequests pages through the caller's authority's incoming or outgoing
 // requests, from the read model.
 func (h *handlers) listRequests(c *gin.Context) {
 	var q cases.RequestListInput
-	if !h.bindQuery(c, &q) {
+	if !bindCaseQuery(c, &q) {
 		return
 	}
 	v, err := h.cases.Requests(c.Request.Context(), h.requestCaller(c), q)

@@ -15,7 +15,7 @@ import (
 // text/csv the same rows as a table.
 func (h *handlers) stats(c *gin.Context) {
 	var q cases.ScoreboardInput
-	if !h.bindQuery(c, &q) {
+	if !bindCaseQuery(c, &q) {
 		return
 	}
 	board, err := h.cases.Scoreboard(c.Request.Context(), h.requestCaller(c), q)
