@@ -58,7 +58,7 @@ type SendInput struct {
 
 // workflowExists tells whether the request's workflow was started.
 func (s *Service) workflowExists(ctx context.Context, id uuid.UUID) (bool, error) {
-	_, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.RequestWorkflowID(id), "")
+	_, err := s.temporal.DescribeWorkflow(ctx, workflows.RequestWorkflowID(id), "")
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
