@@ -326,6 +326,14 @@ func TestOverdue_TheViewTheBoxTheDeskAndTheScoreboardAgree(t *testing.T) {
 	if n := boxTotal(t, sys, responder, "box=incoming&overdue=true"); n != 1 {
 		t.Errorf("the incoming box lists %d overdue, want 1", n)
 	}
+	if n := boxTotal(t, sys, requester, "box=outgoing&overdue=false"); n != 0 {
+		t.Errorf("the outgoing box lists %d not overdue, want none", n)
+	}
+	// A draft is never overdue, and is listed as such.
+	draft(t, sys, requester, responder)
+	if n := boxTotal(t, sys, requester, "box=outgoing&overdue=false"); n != 1 {
+		t.Errorf("the outgoing box lists %d not overdue, want the draft", n)
+	}
 
 	// Answered, it is overdue for nobody.
 	act(t, sys, responder, id, "accept", nil, http.StatusOK)
