@@ -58,13 +58,20 @@ type SendInput struct {
 
 // workflowExists tells whether the request's workflow was started.
 func (s *Service) workflowExists(ctx context.Context, id uuid.UUID) (bool, error) {
-	_, err := s.temporal.DescribeWorkflow(ctx, workflows.RequestWorkflowID(id), "")
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.RequestWorkflowID(id), "")
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("describe the workflow of request %s: %w", id, err)
+	}
+	// A workflow that failed before recording the sending (its recording
+	// refused for good) stands behind nothing: the draft may be sent again.
+	switch desc.GetWorkflowExecutionInfo().GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+		enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return false, nil
 	}
 	return true, nil
 }
@@ -209,7 +216,7 @@ func (s *Service) send(ctx context.Context, caller Caller, r models.Request, id 
 		return RequestView{}, ConflictError("wrong_state", "the request has been sent already")
 	}
 	if err != nil {
-		return RequestView{}, unavailable(fmt.Errorf("start the workflow of request %s: %w", r.ID, err))
+		return RequestView{}, actionError(fmt.Errorf("start the workflow of request %s: %w", r.ID, err), r)
 	}
 	return s.fresh(ctx, caller, r.ID, Party{}, "POST /api/v1/requests/:id/send")
 }
@@ -314,6 +321,14 @@ func actionError(err error, r models.Request) error {
 			return &Error{Kind: Forbidden, Code: "forbidden", Message: appErr.Message()}
 		case workflows.ErrTypeInvalidAction:
 			return &Error{Kind: Invalid, Code: "validation_failed", Message: appErr.Message()}
+		case workflows.ErrTypeActionNotRecorded:
+			// The database refused its content for good: the action did not
+			// happen and sending it again the same way will not help.
+			return &Error{Kind: Invalid, Code: "action_not_recorded", Err: err,
+				Message: "the action could not be recorded and did not take effect: its content was refused; the request is unchanged"}
+		case workflows.ErrTypeRecordingUnavailable:
+			return &Error{Kind: Unavailable, Code: "unavailable", RetryAfter: 30 * time.Second, Err: err,
+				Message: "the action could not be recorded just now and did not take effect; try again in a moment"}
 		}
 	}
 	var notFound *serviceerror.NotFound
