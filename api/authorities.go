@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/openimi/openimi/cases"
 	"github.com/openimi/openimi/internal/policy"
 	"github.com/openimi/openimi/models"
 )
@@ -159,10 +160,10 @@ func (h *handlers) createUser(c *gin.Context) {
 		fieldErrors(c, errs)
 		return
 	}
-	token, tokenHash := newToken()
+	token, tokenHash := cases.NewToken()
 	user := &models.User{Email: req.Email, DisplayName: strings.TrimSpace(req.DisplayName), PreferredLanguage: req.Language,
 		AuthorityID: &a.ID, Status: models.UserPending}
-	activation := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.ActivationToken, ExpiresAt: time.Now().Add(activationLinkTTL)}
+	activation := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.ActivationToken, ExpiresAt: time.Now().Add(cases.ActivationLinkTTL)}
 	if err := h.store.CreateUserWithActivation(c.Request.Context(), user, roles, activation, h.mailActivation(user, a.OfficialName, activation, token)); err != nil {
 		h.storeError(c, err, "the user")
 		return

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/openimi/openimi/cases"
 	"github.com/openimi/openimi/internal/password"
 	"github.com/openimi/openimi/internal/policy"
 	"github.com/openimi/openimi/models"
@@ -94,9 +95,9 @@ func (h *handlers) createCoordinator(c *gin.Context) {
 // createWithFirstUser stores an authority with its first user, pending
 // until they set a password through the emailed activation link.
 func (h *handlers) createWithFirstUser(c *gin.Context, authority *models.Authority, in newUserInput, roles []models.UserRole) {
-	token, tokenHash := newToken()
+	token, tokenHash := cases.NewToken()
 	user := &models.User{Email: in.Email, DisplayName: in.DisplayName, PreferredLanguage: in.Language, Status: models.UserPending}
-	activation := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.ActivationToken, ExpiresAt: time.Now().Add(activationLinkTTL)}
+	activation := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.ActivationToken, ExpiresAt: time.Now().Add(cases.ActivationLinkTTL)}
 	err := h.store.CreateAuthorityWithUser(c.Request.Context(), models.NewAuthorityWithUser{
 		Authority: authority, FirstUser: user, Roles: roles, Activation: activation,
 	}, h.mailActivation(user, authority.OfficialName, activation, token))
@@ -141,11 +142,11 @@ func (h *handlers) invite(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	token, tokenHash := newToken()
+	token, tokenHash := cases.NewToken()
 	inv := &models.Invitation{
 		TokenHash: tokenHash, Email: models.NormalizeEmail(req.Email), Language: req.Language,
 		CountryCode: p.Body.Country, Region: strings.TrimSpace(req.Region), Note: req.Note,
-		InvitedByUser: p.UserID, InvitedByBody: p.Body.ID, ExpiresAt: time.Now().Add(invitationTTL),
+		InvitedByUser: p.UserID, InvitedByBody: p.Body.ID, ExpiresAt: time.Now().Add(cases.InvitationTTL),
 	}
 	if err := h.store.CreateInvitation(c.Request.Context(), inv, h.mailInvitation(inv, body.OfficialName, token)); err != nil {
 		h.internalError(c, err)
@@ -199,7 +200,7 @@ func (h *handlers) register(c *gin.Context) {
 	}
 	reg := &models.Registration{}
 	err = h.store.CreateRegistration(ctx, models.NewRegistration{
-		Authority: authority, FirstUser: user, Registration: reg, InvitationTokenHash: hashToken(req.InvitationToken),
+		Authority: authority, FirstUser: user, Registration: reg, InvitationTokenHash: cases.HashToken(req.InvitationToken),
 	}, now)
 	if err != nil {
 		h.storeError(c, err, "the invitation")

@@ -26,16 +26,6 @@ func linkWithToken(path, param, token string) string {
 	return path + "?" + url.Values{param: {token}}.Encode()
 }
 
-func (h *handlers) mailPasswordReset(user *models.User, link *models.OneTimeToken, token string) models.Also {
-	return func(tx *gorm.DB) error {
-		return enqueue(tx, mail.Notification{
-			Kind:     mail.PasswordReset,
-			EventKey: "password-reset/" + link.ID.String(),
-			Data:     mail.Data{Path: linkWithToken("/reset-password", "token", token)},
-		}, mail.To(*user))
-	}
-}
-
 func (h *handlers) mailActivation(user *models.User, authorityName string, link *models.OneTimeToken, token string) models.Also {
 	return func(tx *gorm.DB) error {
 		return enqueue(tx, mail.Notification{

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/openimi/openimi/cases"
 	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/internal/policy"
 	"github.com/openimi/openimi/models"
@@ -101,13 +102,13 @@ type userView struct {
 	DisplayName string            `json:"display_name"`
 	Language    string            `json:"language"`
 	Status      models.UserStatus `json:"status"`
-	Roles       []roleView        `json:"roles"`
+	Roles       []cases.RoleView        `json:"roles"`
 }
 
 func userViewOf(u models.User, roles []models.UserRole) userView {
-	v := userView{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Language: u.PreferredLanguage, Status: u.Status, Roles: []roleView{}}
+	v := userView{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Language: u.PreferredLanguage, Status: u.Status, Roles: []cases.RoleView{}}
 	for _, r := range roles {
-		v.Roles = append(v.Roles, roleView{Role: r.Role, Area: r.AreaCode})
+		v.Roles = append(v.Roles, cases.RoleView{Role: r.Role, Area: r.AreaCode})
 	}
 	return v
 }

@@ -27,27 +27,47 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, nil
 }
 
+// LoginCounts are the failed sign-ins that bear on one attempt, within the
+// window the caller asked about.
+type LoginCounts struct {
+	// Pair: failures for this account from this client address.
+	Pair int64
+	// Client: failures from this client address, for any account.
+	Client int64
+	// Account: failures for this account from any address.
+	Account int64
+	// Familiar: this account has signed in from this address before
+	// (within familiarSince).
+	Familiar bool
+}
+
 // BeginLogin records an attempt as failed before the password is checked,
-// and counts the failures before it since a moment, for the address and for
-// the client. Recording first means that guesses sent in parallel count
-// against each other instead of all passing the check at once.
-func (s *Store) BeginLogin(ctx context.Context, email, clientIP string, since time.Time) (attempt int64, byEmail, byClient int64, err error) {
+// and counts the failures before it since a moment: for the account from
+// this client, for the client, and for the account from anywhere; and
+// whether the account has signed in from this client since familiarSince.
+// Recording first means that guesses sent in parallel count against each
+// other instead of all passing the check at once.
+func (s *Store) BeginLogin(ctx context.Context, email, clientIP string, since, familiarSince time.Time) (attempt int64, counts LoginCounts, err error) {
 	db := s.db.WithContext(ctx)
+	email = NormalizeEmail(email)
 	if err := db.Raw("INSERT INTO login_attempts (email, client_ip, succeeded) VALUES (?, ?, false) RETURNING id",
-		NormalizeEmail(email), clientIP).Scan(&attempt).Error; err != nil {
-		return 0, 0, 0, fmt.Errorf("record login attempt: %w", err)
+		email, clientIP).Scan(&attempt).Error; err != nil {
+		return 0, LoginCounts{}, fmt.Errorf("record login attempt: %w", err)
 	}
 	row := db.Raw(`
 		SELECT
+			count(*) FILTER (WHERE lower(email) = ? AND client_ip = ?),
+			count(*) FILTER (WHERE client_ip = ?),
 			count(*) FILTER (WHERE lower(email) = ?),
-			count(*) FILTER (WHERE client_ip = ?)
+			EXISTS (SELECT 1 FROM login_attempts
+				WHERE succeeded AND lower(email) = ? AND client_ip = ? AND at > ?)
 		FROM login_attempts
 		WHERE NOT succeeded AND at > ? AND id <> ? AND (lower(email) = ? OR client_ip = ?)`,
-		NormalizeEmail(email), clientIP, since, attempt, NormalizeEmail(email), clientIP).Row()
-	if err := row.Scan(&byEmail, &byClient); err != nil {
-		return 0, 0, 0, fmt.Errorf("count login failures: %w", err)
+		email, clientIP, clientIP, email, email, clientIP, familiarSince, since, attempt, email, clientIP).Row()
+	if err := row.Scan(&counts.Pair, &counts.Client, &counts.Account, &counts.Familiar); err != nil {
+		return 0, LoginCounts{}, fmt.Errorf("count login failures: %w", err)
 	}
-	return attempt, byEmail, byClient, nil
+	return attempt, counts, nil
 }
 
 // LoginSucceeded marks an attempt begun with BeginLogin as a success.
@@ -70,6 +90,18 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 func (s *Store) RevokeSession(ctx context.Context, tokenHash []byte) error {
 	err := s.db.WithContext(ctx).Model(&Session{}).
 		Where("token_hash = ? AND revoked_at IS NULL", tokenHash).
+		Update("revoked_at", gorm.Expr("now()")).Error
+	if err != nil {
+		return fmt.Errorf("revoke session: %w", err)
+	}
+	return nil
+}
+
+// RevokeSessionByID ends the session with this id; revoking twice is not
+// an error.
+func (s *Store) RevokeSessionByID(ctx context.Context, id uuid.UUID) error {
+	err := s.db.WithContext(ctx).Model(&Session{}).
+		Where("id = ? AND revoked_at IS NULL", id).
 		Update("revoked_at", gorm.Expr("now()")).Error
 	if err != nil {
 		return fmt.Errorf("revoke session: %w", err)
@@ -147,6 +179,23 @@ func CreateOneTimeToken(tx *gorm.DB, t *OneTimeToken) error {
 		return fmt.Errorf("create single-use link: %w", err)
 	}
 	return nil
+}
+
+// UsableOneTimeToken finds a single-use link that is neither used nor
+// expired, without using it: callers look it up before doing costly work
+// (hashing a password) on behalf of an anonymous caller.
+func (s *Store) UsableOneTimeToken(ctx context.Context, tokenHash []byte, purpose TokenPurpose, now time.Time) (OneTimeToken, error) {
+	var tok OneTimeToken
+	err := s.db.WithContext(ctx).
+		Where("token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?", tokenHash, purpose, now).
+		Take(&tok).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return OneTimeToken{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return OneTimeToken{}, fmt.Errorf("find single-use link: %w", err)
+	}
+	return tok, nil
 }
 
 // ConsumeOneTimeToken marks a single-use link used and runs apply on its
