@@ -102,7 +102,7 @@ type userView struct {
 	DisplayName string            `json:"display_name"`
 	Language    string            `json:"language"`
 	Status      models.UserStatus `json:"status"`
-	Roles       []cases.RoleView        `json:"roles"`
+	Roles       []cases.RoleView  `json:"roles"`
 }
 
 func userViewOf(u models.User, roles []models.UserRole) userView {
