@@ -26,13 +26,11 @@ func linkWithToken(path, param, token string) string {
 	return path + "?" + url.Values{param: {token}}.Encode()
 }
 
-func mailPasswordReset(user *models.User, link *models.OneTimeToken, token string) models.Also {
-	return func(tx *gorm.DB) error {
-		return enqueue(tx, mail.Notification{
-			Kind:     mail.PasswordReset,
-			EventKey: "password-reset/" + link.ID.String(),
-			Data:     mail.Data{Path: linkWithToken("/reset-password", "token", token)},
-		}, mail.To(*user))
+func passwordResetMail(link models.OneTimeToken, token string) mail.Notification {
+	return mail.Notification{
+		Kind:     mail.PasswordReset,
+		EventKey: "password-reset/" + link.ID.String(),
+		Data:     mail.Data{Path: linkWithToken("/reset-password", "token", token)},
 	}
 }
 
