@@ -71,7 +71,9 @@ func postFrom(t *testing.T, sys *systemtest.System, ip, path string, body any) s
 	return systemtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
 }
 
-func login(email, pw string) map[string]string { return map[string]string{"email": email, "password": pw} }
+func login(email, pw string) map[string]string {
+	return map[string]string{"email": email, "password": pw}
+}
 
 func TestLogin_GuessesFromOneAddressLockThatAddressOutButNotTheOfficial(t *testing.T) {
 	sys := systemtest.Start(t, systemtest.Options{})
