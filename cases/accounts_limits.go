@@ -35,16 +35,16 @@ const (
 func loginRefusal(n models.LoginCounts) error {
 	switch {
 	case n.Pair >= maxLoginFailuresPair:
-		return tooMany("too many failed sign-ins for this account from your address; try again in 15 minutes or reset the password", loginWindow)
+		return tooManyAttempts("too many failed sign-ins for this account from your address; try again in 15 minutes or reset the password", loginWindow)
 	case n.Client >= maxLoginFailuresClient:
-		return tooMany("too many failed sign-ins from your address; try again in 15 minutes", loginWindow)
+		return tooManyAttempts("too many failed sign-ins from your address; try again in 15 minutes", loginWindow)
 	case n.Account >= maxLoginFailuresAccount && !n.Familiar:
-		return tooMany("this account is under attack: for now it may only sign in from an address it used before; try again in 15 minutes or reset the password", loginWindow)
+		return tooManyAttempts("this account is under attack: for now it may only sign in from an address it used before; try again in 15 minutes or reset the password", loginWindow)
 	}
 	return nil
 }
 
-func tooMany(message string, retryAfter time.Duration) *Error {
+func tooManyAttempts(message string, retryAfter time.Duration) *Error {
 	return &Error{Kind: TooMany, Code: "too_many_attempts", Message: message, RetryAfter: retryAfter}
 }
 
@@ -77,7 +77,7 @@ func (s *Service) limitLinkUse(ctx context.Context, c Caller) error {
 		return err
 	}
 	if n.Client >= maxLinkUsesClient {
-		return tooMany("too many links tried from your address; try again in 15 minutes", linkWindow)
+		return tooManyAttempts("too many links tried from your address; try again in 15 minutes", linkWindow)
 	}
 	return nil
 }
@@ -94,9 +94,9 @@ func (s *Service) requestPasswordReset(ctx context.Context, c Caller, in Passwor
 	return s.store.RequestPasswordReset(ctx, req, func(n models.AttemptCounts, user models.User) (models.OneTimeToken, models.OutboxMail, error) {
 		switch {
 		case n.Client >= maxResetsClient:
-			return models.OneTimeToken{}, models.OutboxMail{}, tooMany("too many password resets asked for from your address; try again in an hour", resetWindow)
+			return models.OneTimeToken{}, models.OutboxMail{}, tooManyAttempts("too many password resets asked for from your address; try again in an hour", resetWindow)
 		case n.Subject >= maxResetsAddress:
-			return models.OneTimeToken{}, models.OutboxMail{}, tooMany("reset links for this address were sent just now; use one of them or try again in an hour", resetWindow)
+			return models.OneTimeToken{}, models.OutboxMail{}, tooManyAttempts("reset links for this address were sent just now; use one of them or try again in an hour", resetWindow)
 		}
 		if user.ID == uuid.Nil {
 			// A stand-in whose id names no account: its link and mail
