@@ -18,7 +18,7 @@ func (h *handlers) registerAuthority(c *gin.Context) {
 
 func (h *handlers) getAuthority(c *gin.Context) {
 	var in cases.GetAuthorityInput
-	if !h.bindQuery(c, &in) {
+	if !h.bindQueryInput(c, &in) {
 		return
 	}
 	id, ok := pathID(c, "id", "the authority")

@@ -10,7 +10,7 @@ import (
 
 func (h *handlers) failedNotifications(c *gin.Context) {
 	var in cases.FailedNotificationsInput
-	if !h.bindQuery(c, &in) {
+	if !h.bindQueryInput(c, &in) {
 		return
 	}
 	h.render(c, http.StatusOK)(h.cases.FailedNotifications(c.Request.Context(), h.caller(c), in))

@@ -42,10 +42,20 @@ func (h *handlers) bindQuery(c *gin.Context, dst any) bool {
 	return h.checkStruct(c, dst)
 }
 
+// bindQueryInput decodes query parameters into a use case's input, which
+// the use case validates: 400 for a value of the wrong type.
+func (h *handlers) bindQueryInput(c *gin.Context, dst any) bool {
+	if err := binding.MapFormWithTag(dst, c.Request.URL.Query(), "form"); err != nil {
+		abortWithError(c, http.StatusBadRequest, "invalid_query", "a query parameter has the wrong type: "+err.Error(), nil)
+		return false
+	}
+	return true
+}
+
 // searchAuthorities finds the competent authority abroad.
 func (h *handlers) searchAuthorities(c *gin.Context) {
 	var in cases.SearchAuthoritiesInput
-	if !h.bindQuery(c, &in) {
+	if !h.bindQueryInput(c, &in) {
 		return
 	}
 	h.render(c, http.StatusOK)(h.cases.SearchAuthorities(c.Request.Context(), h.caller(c), in))

@@ -133,7 +133,7 @@ type GetAuthorityInput struct {
 	ID uuid.UUID `json:"-" form:"-"`
 	// Lang is the language asked for; the adapter negotiates it into the
 	// caller's Language, and it is checked here like any text.
-	Lang string `json:"-" form:"lang" binding:"max=100"`
+	Lang string `form:"lang" binding:"max=100"`
 }
 
 // GetAuthority shows an authority the caller may see, in their language.
@@ -363,9 +363,9 @@ func (s *Service) Invite(ctx context.Context, c Caller, in InviteInput) (Invitat
 
 // FailedNotificationsInput pages through an authority's undelivered mail.
 type FailedNotificationsInput struct {
-	Status   string `json:"-" form:"status" binding:"required,oneof=failed"`
-	Page     *int   `json:"-" form:"page" binding:"omitempty,min=1,max=10000"`
-	PageSize *int   `json:"-" form:"page_size" binding:"omitempty,min=1,max=200"`
+	Status   string `form:"status" binding:"required,oneof=failed"`
+	Page     *int   `form:"page" binding:"omitempty,min=1,max=10000"`
+	PageSize *int   `form:"page_size" binding:"omitempty,min=1,max=200"`
 }
 
 // NotificationView is a mail that could not be delivered.
@@ -447,15 +447,15 @@ func directoryPage(page, size *int, defaultSize int) (int, int, error) {
 // SearchAuthoritiesInput finds authorities: words in any language and
 // filters.
 type SearchAuthoritiesInput struct {
-	Q          string `json:"-" form:"q" binding:"max=200"`
-	Country    string `json:"-" form:"country" binding:"omitempty,len=2,uppercase"`
-	Area       string `json:"-" form:"area" binding:"max=60"`
-	Competence string `json:"-" form:"competence" binding:"max=80"`
-	Level      string `json:"-" form:"level" binding:"omitempty,oneof=national regional local"`
-	Region     string `json:"-" form:"region" binding:"max=100"`
-	Lang       string `json:"-" form:"lang" binding:"omitempty,len=2,lowercase"`
-	Page       *int   `json:"-" form:"page" binding:"omitempty,min=1,max=10000"`
-	PageSize   *int   `json:"-" form:"page_size" binding:"omitempty,min=1,max=100"`
+	Q          string `form:"q" binding:"max=200"`
+	Country    string `form:"country" binding:"omitempty,len=2,uppercase"`
+	Area       string `form:"area" binding:"max=60"`
+	Competence string `form:"competence" binding:"max=80"`
+	Level      string `form:"level" binding:"omitempty,oneof=national regional local"`
+	Region     string `form:"region" binding:"max=100"`
+	Lang       string `form:"lang" binding:"omitempty,len=2,lowercase"`
+	Page       *int   `form:"page" binding:"omitempty,min=1,max=10000"`
+	PageSize   *int   `form:"page_size" binding:"omitempty,min=1,max=100"`
 }
 
 // AuthoritySearchResult is one page of authorities found, in the reader's
