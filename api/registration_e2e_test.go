@@ -3,8 +3,8 @@ package api_test
 import (
 	"net/http"
 	"regexp"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
