@@ -21,9 +21,9 @@ const (
 	maxLoginFailuresPair = 5
 	// maxLoginFailuresClient: guesses from one address at any accounts.
 	maxLoginFailuresClient = 20
-	// maxLoginFailuresAccount: guesses at one account from everywhere,
+	// maxLoginAddressesAccount: addresses that guessed at one account,
 	// beyond which only familiar addresses may still try.
-	maxLoginFailuresAccount = 20
+	maxLoginAddressesAccount = 10
 	// familiarAddressAge: an address the account signed in from this
 	// recently is familiar.
 	familiarAddressAge = 90 * 24 * time.Hour
@@ -38,7 +38,7 @@ func loginRefusal(n models.LoginCounts) error {
 		return tooManyAttempts("too many failed sign-ins for this account from your address; try again in 15 minutes or reset the password", loginWindow)
 	case n.Client >= maxLoginFailuresClient:
 		return tooManyAttempts("too many failed sign-ins from your address; try again in 15 minutes", loginWindow)
-	case n.Account >= maxLoginFailuresAccount && !n.Familiar:
+	case n.AccountAddresses >= maxLoginAddressesAccount && !n.Familiar:
 		return tooManyAttempts("this account is under attack: for now it may only sign in from an address it used before; try again in 15 minutes or reset the password", loginWindow)
 	}
 	return nil
