@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openimi/openimi/models"
 	"github.com/openimi/openimi/system/systemtest"
 )
 
@@ -290,22 +291,40 @@ func TestPasswordReset_RequestsAreLimitedPerAddressAndPerClientAlikeForKnownAndU
 	}
 }
 
-func TestLinks_MadeUpTokensAreRefusedAndThenLimitedPerClient(t *testing.T) {
+func TestLinks_MadeUpTokensAreRefusedAndThenLimitedPerClientWhileGoodOnesDoNotCount(t *testing.T) {
 	sys := systemtest.Start(t, systemtest.Options{})
+	lda := sys.Authority(t, "AT", "Wien", []models.AuthorityArea{{AreaCode: "services", Competences: []string{"retail"}}},
+		[]models.UserRole{{Role: models.LocalDataAdministrator}})
+	official := systemtest.UniqueEmail("official")
+	if r := sys.Do(t, http.MethodPost, "/api/v1/authorities/"+lda.AuthorityID.String()+"/users", lda.Token,
+		map[string]any{"email": official, "display_name": "Official", "language": "de"}); r.Status != http.StatusCreated {
+		t.Fatalf("create user: %d %s", r.Status, r.Body)
+	}
+	activation := linkToken(t, sys.Mail.WaitForMessages(t, official, 1, 30*time.Second)[0], "token")
+
 	const client = "127.0.5.1"
-	for i := range 10 {
+	madeUp := func(i int) systemtest.Response {
 		path := "/api/v1/auth/activate"
 		if i%2 == 1 {
 			path = "/api/v1/auth/password-reset"
 		}
-		r := postFrom(t, sys, client, path, map[string]string{"token": fmt.Sprintf("made-up-%d", i), "password": systemtest.ActivePassword})
-		if r.Status != http.StatusGone || r.ErrorCode() != "link_invalid" {
+		return postFrom(t, sys, client, path, map[string]string{"token": fmt.Sprintf("made-up-%d", i), "password": systemtest.ActivePassword})
+	}
+	for i := range 9 {
+		if r := madeUp(i); r.Status != http.StatusGone || r.ErrorCode() != "link_invalid" {
 			t.Fatalf("made-up token %d: %d %s, want 410 link_invalid", i+1, r.Status, r.Body)
 		}
 	}
-	r := postFrom(t, sys, client, "/api/v1/auth/activate", map[string]string{"token": "made-up-11", "password": systemtest.ActivePassword})
+	// A good link from the same address works and does not count.
+	if r := postFrom(t, sys, client, "/api/v1/auth/activate", map[string]string{"token": activation, "password": systemtest.ActivePassword}); r.Status != http.StatusNoContent {
+		t.Fatalf("a good activation link after nine bad ones: %d %s, want 204", r.Status, r.Body)
+	}
+	if r := madeUp(9); r.Status != http.StatusGone {
+		t.Fatalf("tenth made-up token: %d %s, want 410", r.Status, r.Body)
+	}
+	r := madeUp(10)
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("eleventh token from one client: %d %s, want 429 with Retry-After", r.Status, r.Body)
+		t.Fatalf("eleventh made-up token from one client: %d %s, want 429 with Retry-After", r.Status, r.Body)
 	}
 	// Another client is not concerned.
 	if r := postFrom(t, sys, "127.0.5.2", "/api/v1/auth/activate", map[string]string{"token": "made-up", "password": systemtest.ActivePassword}); r.Status != http.StatusGone {

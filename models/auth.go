@@ -241,7 +241,8 @@ const (
 	// PasswordResetRequested: someone asked for a reset link for an
 	// address, known or not.
 	PasswordResetRequested AuthAction = "password_reset_request"
-	// LinkUsed: someone sent an activation or reset link's token.
+	// LinkUsed: someone sent an activation or reset link's token, or an
+	// invitation's, that was unknown, used or expired.
 	LinkUsed AuthAction = "link_use"
 )
 
@@ -269,6 +270,23 @@ func (s *Store) RecordAttempt(ctx context.Context, action AuthAction, subject, c
 		return err
 	})
 	return n, err
+}
+
+// CountAttempts counts the attempts at action since a moment about subject
+// (an email address, or "") and from a client, recording nothing.
+func (s *Store) CountAttempts(ctx context.Context, action AuthAction, subject, clientIP string, since time.Time) (AttemptCounts, error) {
+	var n AttemptCounts
+	row := s.db.WithContext(ctx).Raw(`
+		SELECT
+			count(*) FILTER (WHERE subject = ? AND subject <> ''),
+			count(*) FILTER (WHERE client_ip = ?)
+		FROM auth_attempts
+		WHERE action = ? AND at > ? AND ((subject = ? AND subject <> '') OR client_ip = ?)`,
+		subject, clientIP, action, since, subject, clientIP).Row()
+	if err := row.Scan(&n.Subject, &n.Client); err != nil {
+		return n, fmt.Errorf("count %s attempts: %w", action, err)
+	}
+	return n, nil
 }
 
 func recordAttempt(tx *gorm.DB, action AuthAction, subject, clientIP string, since, keepSince time.Time) (AttemptCounts, error) {
