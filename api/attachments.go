@@ -42,7 +42,7 @@ func (h *handlers) addAttachment(c *gin.Context) {
 		abortWithError(c, http.StatusBadRequest, "invalid_upload", "the file could not be read", nil)
 		return
 	}
-	v, err := h.cases.AddAttachment(c.Request.Context(), h.requestCaller(c), cases.AttachmentUpload{
+	v, err := h.cases.AddAttachment(c.Request.Context(), h.caller(c), cases.AttachmentUpload{
 		ID: c.Param("id"), Filename: header.Filename, Personal: c.Request.FormValue("personal"), Content: content,
 	})
 	h.render(c, http.StatusCreated, v, err)
@@ -50,13 +50,13 @@ func (h *handlers) addAttachment(c *gin.Context) {
 
 // listAttachments lists the files the caller may see.
 func (h *handlers) listAttachments(c *gin.Context) {
-	v, err := h.cases.Attachments(c.Request.Context(), h.requestCaller(c), requestRef(c))
+	v, err := h.cases.Attachments(c.Request.Context(), h.caller(c), requestRef(c))
 	h.render(c, http.StatusOK, v, err)
 }
 
 // downloadAttachment sends a file.
 func (h *handlers) downloadAttachment(c *gin.Context) {
-	f, err := h.cases.Attachment(c.Request.Context(), h.requestCaller(c),
+	f, err := h.cases.Attachment(c.Request.Context(), h.caller(c),
 		cases.AttachmentRef{RequestRef: requestRef(c), AttachmentID: c.Param("attachment_id")})
 	if err != nil {
 		h.fail(c, err)

@@ -13,7 +13,7 @@ func (h *handlers) registerAuthority(c *gin.Context) {
 	if !h.bindJSON(c, &in) {
 		return
 	}
-	h.render(c, http.StatusCreated)(h.cases.RegisterAuthority(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusCreated)(h.cases.RegisterAuthority(c.Request.Context(), h.caller(c), in))
 }
 
 func (h *handlers) getAuthority(c *gin.Context) {
@@ -26,7 +26,7 @@ func (h *handlers) getAuthority(c *gin.Context) {
 		return
 	}
 	in.ID = id
-	h.render(c, http.StatusOK)(h.cases.GetAuthority(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusOK)(h.cases.GetAuthority(c.Request.Context(), h.caller(c), in))
 }
 
 func (h *handlers) listUsers(c *gin.Context) {
@@ -34,7 +34,7 @@ func (h *handlers) listUsers(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.render(c, http.StatusOK)(h.cases.ListUsers(c.Request.Context(), h.caller(c), cases.ListUsersInput{AuthorityID: id}))
+	h.respond(c, http.StatusOK)(h.cases.ListUsers(c.Request.Context(), h.caller(c), cases.ListUsersInput{AuthorityID: id}))
 }
 
 func (h *handlers) createUser(c *gin.Context) {
@@ -47,7 +47,7 @@ func (h *handlers) createUser(c *gin.Context) {
 		return
 	}
 	in.AuthorityID = id
-	h.render(c, http.StatusCreated)(h.cases.CreateUser(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusCreated)(h.cases.CreateUser(c.Request.Context(), h.caller(c), in))
 }
 
 func (h *handlers) updateUser(c *gin.Context) {
@@ -64,5 +64,5 @@ func (h *handlers) updateUser(c *gin.Context) {
 		return
 	}
 	in.AuthorityID, in.UserID = authority, user
-	h.render(c, http.StatusOK)(h.cases.UpdateUser(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusOK)(h.cases.UpdateUser(c.Request.Context(), h.caller(c), in))
 }

@@ -15,7 +15,7 @@ func (h *handlers) coordinationDesk(c *gin.Context) {
 	if !bindCaseQuery(c, &q) {
 		return
 	}
-	v, err := h.cases.Desk(c.Request.Context(), h.requestCaller(c), q)
+	v, err := h.cases.Desk(c.Request.Context(), h.caller(c), q)
 	h.render(c, http.StatusOK, v, err)
 }
 
@@ -27,7 +27,7 @@ func (h *handlers) intervene(action workflows.Action) gin.HandlerFunc {
 		if !h.bindJSON(c, &in.InterventionBody) {
 			return
 		}
-		v, err := h.cases.Intervene(c.Request.Context(), h.requestCaller(c), in)
+		v, err := h.cases.Intervene(c.Request.Context(), h.caller(c), in)
 		h.render(c, http.StatusOK, v, err)
 	}
 }

@@ -44,7 +44,7 @@ func (h *handlers) createCoordinator(c *gin.Context) {
 	if !h.bindJSON(c, &in) {
 		return
 	}
-	h.render(c, http.StatusCreated)(h.cases.CreateCoordinator(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusCreated)(h.cases.CreateCoordinator(c.Request.Context(), h.caller(c), in))
 }
 
 func (h *handlers) invite(c *gin.Context) {
@@ -52,7 +52,7 @@ func (h *handlers) invite(c *gin.Context) {
 	if !h.bindJSON(c, &in) {
 		return
 	}
-	h.render(c, http.StatusCreated)(h.cases.Invite(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusCreated)(h.cases.Invite(c.Request.Context(), h.caller(c), in))
 }
 
 func (h *handlers) register(c *gin.Context) {
@@ -60,7 +60,7 @@ func (h *handlers) register(c *gin.Context) {
 	if !h.bindJSON(c, &in) {
 		return
 	}
-	h.render(c, http.StatusCreated)(h.cases.Register(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusCreated)(h.cases.Register(c.Request.Context(), h.caller(c), in))
 }
 
 func (h *handlers) getRegistration(c *gin.Context) {
@@ -68,11 +68,11 @@ func (h *handlers) getRegistration(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.render(c, http.StatusOK)(h.cases.GetRegistration(c.Request.Context(), h.caller(c), cases.RegistrationInput{ID: id}))
+	h.respond(c, http.StatusOK)(h.cases.GetRegistration(c.Request.Context(), h.caller(c), cases.RegistrationInput{ID: id}))
 }
 
 func (h *handlers) listRegistrations(c *gin.Context) {
-	h.render(c, http.StatusOK)(h.cases.ListRegistrations(c.Request.Context(), h.caller(c)))
+	h.respond(c, http.StatusOK)(h.cases.ListRegistrations(c.Request.Context(), h.caller(c)))
 }
 
 func (h *handlers) approveRegistration(c *gin.Context) {
@@ -80,7 +80,7 @@ func (h *handlers) approveRegistration(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.render(c, http.StatusOK)(h.cases.ApproveRegistration(c.Request.Context(), h.caller(c), cases.RegistrationInput{ID: id}))
+	h.respond(c, http.StatusOK)(h.cases.ApproveRegistration(c.Request.Context(), h.caller(c), cases.RegistrationInput{ID: id}))
 }
 
 func (h *handlers) rejectRegistration(c *gin.Context) {
@@ -93,17 +93,11 @@ func (h *handlers) rejectRegistration(c *gin.Context) {
 		return
 	}
 	in.ID = id
-	h.render(c, http.StatusOK)(h.cases.RejectRegistration(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusOK)(h.cases.RejectRegistration(c.Request.Context(), h.caller(c), in))
 }
 
-// render returns what answers a use case's result: status and the result
-// as JSON, or the error.
-func (h *handlers) render(c *gin.Context, status int) func(out any, err error) {
-	return func(out any, err error) {
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		c.JSON(status, out)
-	}
+// respond returns what answers a use case's result: status and the result
+// as JSON, or the error; it takes the use case's two results as they come.
+func (h *handlers) respond(c *gin.Context, status int) func(out any, err error) {
+	return func(out any, err error) { h.render(c, status, out, err) }
 }

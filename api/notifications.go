@@ -13,5 +13,5 @@ func (h *handlers) failedNotifications(c *gin.Context) {
 	if !h.bindQueryInput(c, &in) {
 		return
 	}
-	h.render(c, http.StatusOK)(h.cases.FailedNotifications(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusOK)(h.cases.FailedNotifications(c.Request.Context(), h.caller(c), in))
 }

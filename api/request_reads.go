@@ -12,13 +12,13 @@ import (
 
 // requestTimeline lists every event of a request: who, when, what.
 func (h *handlers) requestTimeline(c *gin.Context) {
-	v, err := h.cases.Timeline(c.Request.Context(), h.requestCaller(c), requestRef(c))
+	v, err := h.cases.Timeline(c.Request.Context(), h.caller(c), requestRef(c))
 	h.render(c, http.StatusOK, v, err)
 }
 
 // accessLog shows who read the request's personal data, when and why.
 func (h *handlers) accessLog(c *gin.Context) {
-	v, err := h.cases.AccessLog(c.Request.Context(), h.requestCaller(c), requestRef(c))
+	v, err := h.cases.AccessLog(c.Request.Context(), h.caller(c), requestRef(c))
 	h.render(c, http.StatusOK, v, err)
 }
 
@@ -40,7 +40,7 @@ func (h *handlers) listRequests(c *gin.Context) {
 	if !bindCaseQuery(c, &q) {
 		return
 	}
-	v, err := h.cases.Requests(c.Request.Context(), h.requestCaller(c), q)
+	v, err := h.cases.Requests(c.Request.Context(), h.caller(c), q)
 	h.render(c, http.StatusOK, v, err)
 }
 

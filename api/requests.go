@@ -9,12 +9,6 @@ import (
 	"github.com/openimi/openimi/workflows"
 )
 
-// requestCaller is the caller of a request use case: the signed-in
-// principal, the client's address and the language it reads.
-func (h *handlers) requestCaller(c *gin.Context) cases.Caller {
-	return cases.Caller{Principal: principal(c), Address: c.ClientIP(), Language: h.language(c)}
-}
-
 // render answers a use case's result with status, or its error.
 func (h *handlers) render(c *gin.Context, status int, result any, err error) {
 	if err != nil {
@@ -35,7 +29,7 @@ func (h *handlers) createDraft(c *gin.Context) {
 	if !h.bindJSON(c, &in) {
 		return
 	}
-	v, err := h.cases.DraftRequest(c.Request.Context(), h.requestCaller(c), in)
+	v, err := h.cases.DraftRequest(c.Request.Context(), h.caller(c), in)
 	h.render(c, http.StatusCreated, v, err)
 }
 
@@ -45,12 +39,12 @@ func (h *handlers) updateDraft(c *gin.Context) {
 	if !h.bindJSON(c, &in) {
 		return
 	}
-	v, err := h.cases.EditDraft(c.Request.Context(), h.requestCaller(c), cases.EditDraftInput{ID: c.Param("id"), DraftInput: in})
+	v, err := h.cases.EditDraft(c.Request.Context(), h.caller(c), cases.EditDraftInput{ID: c.Param("id"), DraftInput: in})
 	h.render(c, http.StatusOK, v, err)
 }
 
 func (h *handlers) deleteDraft(c *gin.Context) {
-	if err := h.cases.DeleteDraft(c.Request.Context(), h.requestCaller(c), requestRef(c)); err != nil {
+	if err := h.cases.DeleteDraft(c.Request.Context(), h.caller(c), requestRef(c)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -60,7 +54,7 @@ func (h *handlers) deleteDraft(c *gin.Context) {
 // sendRequest starts the request's workflow and returns once the request
 // shows as sent.
 func (h *handlers) sendRequest(c *gin.Context) {
-	v, err := h.cases.SendRequest(c.Request.Context(), h.requestCaller(c),
+	v, err := h.cases.SendRequest(c.Request.Context(), h.caller(c),
 		cases.SendInput{ID: c.Param("id"), IdempotencyKey: c.GetHeader("Idempotency-Key")})
 	h.render(c, http.StatusOK, v, err)
 }
@@ -73,12 +67,12 @@ func (h *handlers) requestAction(action workflows.Action) gin.HandlerFunc {
 		if c.Request.ContentLength != 0 && !h.bindJSON(c, &in.ActionBody) {
 			return
 		}
-		v, err := h.cases.Act(c.Request.Context(), h.requestCaller(c), in)
+		v, err := h.cases.Act(c.Request.Context(), h.caller(c), in)
 		h.render(c, http.StatusOK, v, err)
 	}
 }
 
 func (h *handlers) getRequest(c *gin.Context) {
-	v, err := h.cases.Request(c.Request.Context(), h.requestCaller(c), requestRef(c))
+	v, err := h.cases.Request(c.Request.Context(), h.caller(c), requestRef(c))
 	h.render(c, http.StatusOK, v, err)
 }

@@ -58,5 +58,5 @@ func (h *handlers) searchAuthorities(c *gin.Context) {
 	if !h.bindQueryInput(c, &in) {
 		return
 	}
-	h.render(c, http.StatusOK)(h.cases.SearchAuthorities(c.Request.Context(), h.caller(c), in))
+	h.respond(c, http.StatusOK)(h.cases.SearchAuthorities(c.Request.Context(), h.caller(c), in))
 }

@@ -18,7 +18,7 @@ func (h *handlers) stats(c *gin.Context) {
 	if !bindCaseQuery(c, &q) {
 		return
 	}
-	board, err := h.cases.Scoreboard(c.Request.Context(), h.requestCaller(c), q)
+	board, err := h.cases.Scoreboard(c.Request.Context(), h.caller(c), q)
 	if err != nil {
 		h.fail(c, err)
 		return

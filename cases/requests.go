@@ -168,11 +168,6 @@ func (s *Service) checkEach(parts ...any) error {
 	return nil
 }
 
-func (s *Service) hasLanguage(code string) bool {
-	_, ok := s.catalog.Language(code)
-	return ok
-}
-
 // ---- drafts ----
 
 // DraftInput holds a draft's fields; on an edit, those given replace the
