@@ -15,14 +15,19 @@ TOOLS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/openimi/tools
 TEMPORAL_CLI_VERSION := v1.5.1
 MAILPIT_VERSION := v1.33.1
 STATICCHECK_VERSION := v0.8.2
+# The Temporal server the production topology runs (docker-compose.yml,
+# deploy/) and `make test-cluster` tests: 1.32.2 needs a newer Go than ours.
+TEMPORAL_SERVER_VERSION := v1.32.1
 
 TEMPORAL := $(TOOLS_CACHE)/temporal-$(TEMPORAL_CLI_VERSION)/temporal
 MAILPIT := $(TOOLS_CACHE)/mailpit-$(MAILPIT_VERSION)/mailpit
 STATICCHECK := $(TOOLS_CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+TEMPORAL_SERVER_DIR := $(TOOLS_CACHE)/temporal-server-$(TEMPORAL_SERVER_VERSION)
+TEMPORAL_SERVER := $(TEMPORAL_SERVER_DIR)/temporal-server
 
 GO_TEST_FLAGS ?= -count=1
 
-.PHONY: dev test tools build lint fmt clean
+.PHONY: dev test test-cluster tools cluster-tools build lint fmt clean
 
 ## dev: run PostgreSQL, Temporal, Mailpit, migrations, API and worker; data in .data/
 dev: tools build
@@ -35,12 +40,47 @@ test: tools build
 	echo "make test: $$(( $$(date +%s) - started ))s in all, exit status $$status"; \
 	exit $$status
 
+# The end-to-end tests: the HTTP lifecycle, registration, coordination, the
+# worker killed mid-lifecycle, the load tool, and the Temporal server itself
+# killed mid-lifecycle.
+CLUSTER_TESTS := ./api ./cmd/openimi ./system/load
+CLUSTER_RUN := TestRequest|TestRegistration|TestCoordination|TestOverdue|TestWorker_|TestAPIAndWorker_|TestLoad_Short|TestTemporalServer_
+
+## test-cluster: the end-to-end tests against the Temporal server on PostgreSQL
+test-cluster: tools cluster-tools build
+	@started=$$(date +%s); status=0; \
+	$(BIN)/openimi stack --temporal=server -- $(GO) test $(GO_TEST_FLAGS) $(CLUSTER_TESTS) -run '$(CLUSTER_RUN)' || status=$$?; \
+	echo "make test-cluster: $$(( $$(date +%s) - started ))s in all, exit status $$status"; \
+	exit $$status
+
 ## build: the openimi binary in bin/
 build:
 	$(GO) build -o $(BIN)/openimi ./cmd/openimi
 
 ## tools: the pinned Temporal CLI and Mailpit, built once
 tools: $(BIN)/temporal $(BIN)/mailpit
+
+## cluster-tools: the pinned Temporal server and its SQL schema tool, built once
+cluster-tools: $(BIN)/temporal-server $(BIN)/temporal-sql-tool
+
+$(BIN)/temporal-server: $(TEMPORAL_SERVER)
+	@mkdir -p $(BIN) && ln -sf $< $@
+
+$(BIN)/temporal-sql-tool: $(TEMPORAL_SERVER)
+	@mkdir -p $(BIN) && ln -sf $(TEMPORAL_SERVER_DIR)/temporal-sql-tool $@
+
+# Both binaries come from one build; go install names them after their
+# folders (server, sql), renamed here as Temporal's images name them.
+$(TEMPORAL_SERVER):
+	@echo "building the Temporal server $(TEMPORAL_SERVER_VERSION) once (about ten minutes of CPU the first time)"
+	rm -rf $(TEMPORAL_SERVER_DIR).build
+	GOBIN=$(TEMPORAL_SERVER_DIR).build $(GO) install \
+		go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) \
+		go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+	mkdir -p $(TEMPORAL_SERVER_DIR)
+	mv $(TEMPORAL_SERVER_DIR).build/sql $(TEMPORAL_SERVER_DIR)/temporal-sql-tool
+	mv $(TEMPORAL_SERVER_DIR).build/server $@
+	rmdir $(TEMPORAL_SERVER_DIR).build
 
 $(BIN)/temporal: $(TEMPORAL)
 	@mkdir -p $(BIN) && ln -sf $< $@

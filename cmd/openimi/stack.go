@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"log/slog"
 	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,13 +18,18 @@ import (
 
 func stackCommand() *cobra.Command {
 	var opts devstack.ThrowawayOptions
+	var temporal string
 	cmd := &cobra.Command{
 		Use:   "stack -- COMMAND [ARG...]",
 		Short: "Run a command against a throw-away stack (PostgreSQL, Temporal, Mailpit) on free ports",
 		Long: `Start PostgreSQL, Temporal's development server (in memory, headless) and
 Mailpit on free ports with their data in a temporary folder, run COMMAND with
 DATABASE_URL, TEMPORAL_ADDRESS, SMTP_URL and MAILPIT_URL set to them, then
-stop everything and remove the data. ` + "`make test`" + ` runs the tests this way.`,
+stop everything and remove the data. ` + "`make test`" + ` runs the tests this way.
+
+With --temporal=server it runs the Temporal server itself (built by ` + "`make cluster-tools`" + `)
+on the same PostgreSQL cluster, with deploy/temporal/dynamicconfig.yaml: the
+topology operators deploy. ` + "`make test-cluster`" + ` runs the end-to-end tests this way.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -32,7 +39,10 @@ stop everything and remove the data. ` + "`make test`" + ` runs the tests this w
 				return err
 			}
 			opts.ToolsDir = tools
-			opts.Postgres, opts.Temporal, opts.Mailpit = true, true, true
+			if temporal != "dev" && temporal != "server" {
+				return fmt.Errorf("--temporal=%q: want dev or server", temporal)
+			}
+			opts.Postgres, opts.Temporal, opts.Mailpit = true, temporal == "dev", true
 			started := time.Now()
 			stack, err := devstack.StartThrowaway(ctx, log, opts)
 			if err != nil {
@@ -45,12 +55,55 @@ stop everything and remove the data. ` + "`make test`" + ` runs the tests this w
 					log.Error("stop the stack", "err", err)
 				}
 			}()
+			env := stack.Env()
+			if temporal == "server" {
+				server, err := startTemporalServer(ctx, log, tools, stack, opts.Namespace)
+				if err != nil {
+					return err
+				}
+				// Before the stack's PostgreSQL, which the deferred Stop ends.
+				defer func() {
+					stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+					defer cancel()
+					if err := server.Stop(stopCtx); err != nil {
+						log.Error("stop the Temporal server", "err", err)
+					}
+				}()
+				env = append(env, "TEMPORAL_ADDRESS="+server.Address, "OPENIMI_TEMPORAL=server")
+			}
 			log.Info("stack ready", "took", time.Since(started).Round(time.Millisecond).String())
-			return runWithEnv(ctx, args, stack.Env())
+			return runWithEnv(ctx, args, env)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Namespace, "namespace", "default", "Temporal namespace to create")
+	cmd.Flags().StringVar(&temporal, "temporal", "dev", "which Temporal to run: dev (the CLI's dev server) or server (the server on PostgreSQL)")
 	return cmd
+}
+
+// startTemporalServer runs the Temporal server on the stack's PostgreSQL,
+// its rendered configuration in a folder of its own.
+func startTemporalServer(ctx context.Context, log *slog.Logger, tools string, stack *devstack.Stack, namespace string) (*devstack.TemporalServer, error) {
+	dynamicConfig, err := devstack.FindRepoFile(filepath.Join("deploy", "temporal", "dynamicconfig.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "openimi-temporal-")
+	if err != nil {
+		return nil, fmt.Errorf("create folder for the Temporal server: %w", err)
+	}
+	server, err := devstack.StartTemporalServer(ctx, log, devstack.TemporalServerOptions{
+		Binary:        filepath.Join(tools, "temporal-server"),
+		SchemaTool:    filepath.Join(tools, "temporal-sql-tool"),
+		PostgresURL:   stack.Postgres.URL,
+		DynamicConfig: dynamicConfig,
+		Dir:           dir,
+		Namespace:     namespace,
+	})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return server, nil
 }
 
 // runWithEnv runs the command with extra variables and passes its exit
