@@ -18,6 +18,8 @@ STATICCHECK_VERSION := v0.8.2
 # The Temporal server the production topology runs (docker-compose.yml,
 # deploy/) and `make test-cluster` tests: 1.32.2 needs a newer Go than ours.
 TEMPORAL_SERVER_VERSION := v1.32.1
+# The Web UI the CLI above serves in `make dev`; docker-compose.yml runs it.
+TEMPORAL_UI_VERSION := v2.42.1
 
 TEMPORAL := $(TOOLS_CACHE)/temporal-$(TEMPORAL_CLI_VERSION)/temporal
 MAILPIT := $(TOOLS_CACHE)/mailpit-$(MAILPIT_VERSION)/mailpit

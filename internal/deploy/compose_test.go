@@ -169,7 +169,7 @@ func TestCompose_RefusesToLoadWithoutEachSecret(t *testing.T) {
 
 func TestCompose_DefinesTheExpectedServices(t *testing.T) {
 	p := mustLoadCompose(t)
-	want := []string{"postgres", "temporal", "temporal-ui", "mailpit", "migrate", "api", "worker"}
+	want := []string{"postgres", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "mailpit", "migrate", "api", "worker"}
 	for _, name := range want {
 		if _, ok := p.Services[name]; !ok {
 			t.Errorf("service %q is missing", name)
@@ -251,35 +251,39 @@ func assertDependsOn(t *testing.T, p *types.Project, from string, want map[strin
 func TestCompose_APIWaitsForMigrationsAndTemporal(t *testing.T) {
 	p := mustLoadCompose(t)
 	assertDependsOn(t, p, "api", map[string]string{
-		"migrate":  types.ServiceConditionCompletedSuccessfully,
-		"temporal": types.ServiceConditionHealthy,
-		"mailpit":  types.ServiceConditionHealthy,
+		"migrate":            types.ServiceConditionCompletedSuccessfully,
+		"temporal-namespace": types.ServiceConditionCompletedSuccessfully,
+		"mailpit":            types.ServiceConditionHealthy,
 	})
 }
 
 func TestCompose_WorkerWaitsForMigrationsAndTemporal(t *testing.T) {
 	p := mustLoadCompose(t)
 	assertDependsOn(t, p, "worker", map[string]string{
-		"migrate":  types.ServiceConditionCompletedSuccessfully,
-		"temporal": types.ServiceConditionHealthy,
+		"migrate":            types.ServiceConditionCompletedSuccessfully,
+		"temporal-namespace": types.ServiceConditionCompletedSuccessfully,
 	})
 }
 
 func TestCompose_MigrateAndTemporalWaitForHealthyPostgres(t *testing.T) {
 	p := mustLoadCompose(t)
-	for _, name := range []string{"migrate", "temporal"} {
+	for _, name := range []string{"migrate", "temporal-schema"} {
 		assertDependsOn(t, p, name, map[string]string{"postgres": types.ServiceConditionHealthy})
 	}
+	assertDependsOn(t, p, "temporal", map[string]string{"temporal-schema": types.ServiceConditionCompletedSuccessfully})
+	assertDependsOn(t, p, "temporal-namespace", map[string]string{"temporal": types.ServiceConditionHealthy})
 	assertDependsOn(t, p, "temporal-ui", map[string]string{"temporal": types.ServiceConditionHealthy})
 }
 
 func TestCompose_MigrateRunsOnce(t *testing.T) {
 	p := mustLoadCompose(t)
-	s := service(t, p, "migrate")
-	// Restarting a finished migration would loop forever and never let
+	// Restarting a finished job would loop forever and never let
 	// "service_completed_successfully" be reached.
-	if s.Restart != "" && s.Restart != types.RestartPolicyNo {
-		t.Errorf("migrate: restart = %q, want %q", s.Restart, types.RestartPolicyNo)
+	for _, name := range []string{"migrate", "temporal-schema", "temporal-namespace"} {
+		s := service(t, p, name)
+		if s.Restart != "" && s.Restart != types.RestartPolicyNo {
+			t.Errorf("%s: restart = %q, want %q", name, s.Restart, types.RestartPolicyNo)
+		}
 	}
 }
 
@@ -341,7 +345,7 @@ func TestCompose_AppServicesGetEveryVariableTheAppNeeds(t *testing.T) {
 			t.Errorf("service %q: OPENIMI_BOOTSTRAP_PASSWORD = %q, want the operator's value", name, got)
 		}
 		if got := env(t, s, "TEMPORAL_NAMESPACE"); got != "default" {
-			t.Errorf("service %q: TEMPORAL_NAMESPACE = %q, want %q (the namespace auto-setup creates)", name, got, "default")
+			t.Errorf("service %q: TEMPORAL_NAMESPACE = %q, want %q (the namespace temporal-namespace creates)", name, got, "default")
 		}
 		if got := env(t, s, "LOG_FORMAT"); got != "json" {
 			t.Errorf("service %q: LOG_FORMAT = %q, want json in production", name, got)
@@ -408,14 +412,14 @@ func TestCompose_TemporalPersistsToPostgres(t *testing.T) {
 	tmp := service(t, p, "temporal")
 	pg := service(t, p, "postgres")
 
-	// auto-setup and server persist to the configured database; the dev
+	// The server persists to the configured database; the dev
 	// server (temporalio/temporal, `server start-dev`) keeps state in SQLite
 	// inside the container and loses it with the container.
 	repo := tmp.Image
 	if i := strings.LastIndex(repo, ":"); i > 0 {
 		repo = repo[:i]
 	}
-	if repo != "temporalio/auto-setup" && repo != "temporalio/server" {
+	if repo != "temporalio/server" {
 		t.Errorf("temporal: image %q is not a persistent Temporal server image", tmp.Image)
 	}
 	if cmd := strings.Join(append(slices.Clone(tmp.Entrypoint), tmp.Command...), " "); strings.Contains(cmd, "start-dev") {
