@@ -18,6 +18,8 @@ STATICCHECK_VERSION := v0.8.2
 # The Temporal server the production topology runs (docker-compose.yml,
 # deploy/) and `make test-cluster` tests: 1.32.2 needs a newer Go than ours.
 TEMPORAL_SERVER_VERSION := v1.32.1
+# Renders and lints deploy/helm/openimi in the tests.
+HELM_VERSION := v4.3.2
 # The Web UI the CLI above serves in `make dev`; docker-compose.yml runs it.
 TEMPORAL_UI_VERSION := v2.42.1
 
@@ -26,6 +28,7 @@ MAILPIT := $(TOOLS_CACHE)/mailpit-$(MAILPIT_VERSION)/mailpit
 STATICCHECK := $(TOOLS_CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 TEMPORAL_SERVER_DIR := $(TOOLS_CACHE)/temporal-server-$(TEMPORAL_SERVER_VERSION)
 TEMPORAL_SERVER := $(TEMPORAL_SERVER_DIR)/temporal-server
+HELM := $(TOOLS_CACHE)/helm-$(HELM_VERSION)/helm
 
 GO_TEST_FLAGS ?= -count=1
 
@@ -45,8 +48,8 @@ test: tools build
 # The end-to-end tests: the HTTP lifecycle, registration, coordination, the
 # worker killed mid-lifecycle, the load tool, and the Temporal server itself
 # killed mid-lifecycle.
-CLUSTER_TESTS := ./api ./cmd/openimi ./system/load
-CLUSTER_RUN := TestRequest|TestRegistration|TestCoordination|TestOverdue|TestWorker_|TestAPIAndWorker_|TestLoad_Short|TestTemporalServer_
+CLUSTER_TESTS := ./api ./cmd/openimi ./system/load ./internal/deploy
+CLUSTER_RUN := TestRequest|TestRegistration|TestCoordination|TestOverdue|TestWorker_|TestAPIAndWorker_|TestLoad_Short|TestTemporalServer_|TestHelm_
 
 ## test-cluster: the end-to-end tests against the Temporal server on PostgreSQL
 test-cluster: tools cluster-tools build
@@ -62,8 +65,15 @@ build:
 ## tools: the pinned Temporal CLI and Mailpit, built once
 tools: $(BIN)/temporal $(BIN)/mailpit
 
-## cluster-tools: the pinned Temporal server and its SQL schema tool, built once
-cluster-tools: $(BIN)/temporal-server $(BIN)/temporal-sql-tool
+## cluster-tools: the pinned Temporal server, its SQL schema tool and helm, built once
+cluster-tools: $(BIN)/temporal-server $(BIN)/temporal-sql-tool $(BIN)/helm
+
+$(BIN)/helm: $(HELM)
+	@mkdir -p $(BIN) && ln -sf $< $@
+
+$(HELM):
+	@echo "building helm $(HELM_VERSION) once (a few minutes the first time)"
+	GOBIN=$(dir $@) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 
 $(BIN)/temporal-server: $(TEMPORAL_SERVER)
 	@mkdir -p $(BIN) && ln -sf $< $@
