@@ -80,12 +80,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*System, er
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	tc, err := client.DialContext(dialCtx, client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal")),
-		MetricsHandler: metrics.Temporal,
-	})
+	// TLS, API key and headers from the TEMPORAL_* variables (config/temporal.go).
+	opts, err := cfg.TemporalClientOptions()
+	if err != nil {
+		_ = models.Close(db)
+		return nil, err
+	}
+	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal"))
+	opts.MetricsHandler = metrics.Temporal
+	tc, err := client.DialContext(dialCtx, opts)
 	if err != nil {
 		_ = models.Close(db)
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/openimi/openimi/internal/password"
 )
@@ -62,6 +63,9 @@ type Config struct {
 
 	// given records the variables the operator set, as opposed to defaults.
 	given map[string]bool
+	// temporalProfile holds the TLS, API key and headers of the Temporal
+	// connection (temporal.go).
+	temporalProfile envconfig.ClientConfigProfile
 }
 
 // Load reads the configuration from the given environment (os.Environ's
@@ -76,6 +80,9 @@ func Load(environ []string) (Config, error) {
 		if value != "" {
 			cfg.given[name] = true
 		}
+	}
+	if err := cfg.loadTemporalProfile(vars); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	if err := cfg.validate(); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
