@@ -15,8 +15,15 @@ COPY . .
 
 # CGO_ENABLED=0 gives a static binary that runs on an image without libc;
 # -trimpath keeps build-machine paths out of the binary and its stack traces.
+# .git stays out of the context (.dockerignore): the revision comes in as a
+# build argument, `docker build --build-arg REVISION=$(git rev-parse HEAD)`,
+# for `openimi version` and the openimi_build_info metric.
+ARG REVISION=unknown
+ARG VERSION=unknown
 RUN --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -o /out/openimi ./cmd/openimi
+    CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-X github.com/openimi/openimi/internal/observability.linkedRevision=${REVISION} -X github.com/openimi/openimi/internal/observability.linkedVersion=${VERSION}" \
+    -o /out/openimi ./cmd/openimi
 
 # Runtime stage. distroless/static has CA certificates and tzdata but no shell
 # or package manager, which leaves little to exploit; that is also why the

@@ -58,9 +58,16 @@ test-cluster: tools cluster-tools build
 	echo "make test-cluster: $$(( $$(date +%s) - started ))s in all, exit status $$status"; \
 	exit $$status
 
+# The revision `openimi version` and openimi_build_info report (the go
+# command's own VCS stamping is off on some machines and in worktrees).
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -X github.com/openimi/openimi/internal/observability.linkedRevision=$(REVISION) \
+	-X github.com/openimi/openimi/internal/observability.linkedVersion=$(VERSION)
+
 ## build: the openimi binary in bin/
 build:
-	$(GO) build -o $(BIN)/openimi ./cmd/openimi
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/openimi ./cmd/openimi
 
 ## tools: the pinned Temporal CLI and Mailpit, built once
 tools: $(BIN)/temporal $(BIN)/mailpit

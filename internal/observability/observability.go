@@ -52,6 +52,9 @@ func NewMetrics() (*Metrics, error) {
 	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
 		return nil, fmt.Errorf("register process collector: %w", err)
 	}
+	if err := reg.Register(buildInfoCollector(Build())); err != nil {
+		return nil, fmt.Errorf("register build info: %w", err)
+	}
 	reporter := tallyprom.NewReporter(tallyprom.Options{
 		Registerer: reg,
 		// Histograms aggregate across processes; summaries do not.
