@@ -357,8 +357,13 @@ func TestHelm_SecretsComeFromKubernetesSecretsAndEveryProcessAgrees(t *testing.T
 
 func TestHelm_TemporalTLSFilesAreMountedWhereTheVariablesPoint(t *testing.T) {
 	docs := mustRender(t, "temporal.tls.enabled=true", "temporal.tls.existingSecret=temporal-client", "temporal.tls.serverName=temporal.example.org")
-	for _, suffix := range []string{"-api", "-worker"} {
-		d := find(t, docs, "Deployment", suffix)
+	// migrate too: every process reads the certificates at start.
+	for _, suffix := range []string{"-migrate", "-api", "-worker"} {
+		kind := "Deployment"
+		if suffix == "-migrate" {
+			kind = "Job"
+		}
+		d := find(t, docs, kind, suffix)
 		c := onlyContainer(t, d)
 		if v, _ := c.env("TEMPORAL_TLS"); v != "true" {
 			t.Errorf("%s: TEMPORAL_TLS = %q", suffix, v)
