@@ -49,7 +49,7 @@ test: tools build
 # worker killed mid-lifecycle, the load tool, and the Temporal server itself
 # killed mid-lifecycle.
 CLUSTER_TESTS := ./api ./cmd/openimi ./system/load ./internal/deploy
-CLUSTER_RUN := TestRequest|TestRegistration|TestCoordination|TestOverdue|TestWorker_|TestAPIAndWorker_|TestLoad_Short|TestTemporalServer_|TestHelm_
+CLUSTER_RUN := TestRequest|TestRegistration|TestCoordination|TestOverdue|TestWorker_|TestAPIAndWorker_|TestLoad_Short|TestTemporalServer_|TestHelm_|TestDynamicConfig_
 
 ## test-cluster: the end-to-end tests against the Temporal server on PostgreSQL
 test-cluster: tools cluster-tools build

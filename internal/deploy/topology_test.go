@@ -2,12 +2,15 @@ package deploy
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/openimi/openimi/internal/devstack"
 )
 
 const (
@@ -114,4 +117,29 @@ func TestDynamicConfig_TurnsOnWhatOpenIMINeeds(t *testing.T) {
 
 func absPath(rel string) (string, error) {
 	return filepath.Abs(rel)
+}
+
+// The server of the pinned release knows every key of the file and its
+// type, but the one kept for servers before 1.28.
+func TestDynamicConfig_TheTestedServerKnowsEveryKey(t *testing.T) {
+	tools, err := devstack.FindToolsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := filepath.Join(tools, "temporal-server")
+	if _, err := os.Stat(server); err != nil {
+		if os.Getenv("OPENIMI_TEMPORAL") == "server" {
+			t.Fatalf("the Temporal server is not built: %v", err)
+		}
+		t.Skipf("the Temporal server is not built (make cluster-tools): %v", err)
+	}
+	out, err := exec.Command(server, "validate-dynamic-config", dynamicConfigPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("validate-dynamic-config: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n")[1:] {
+		if strings.TrimSpace(line) != `warning: unregistered key "frontend.enableexecutemultioperation"` {
+			t.Errorf("validate-dynamic-config: %s", line)
+		}
+	}
 }

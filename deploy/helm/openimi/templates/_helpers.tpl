@@ -57,13 +57,15 @@ worker, so that they never disagree about the database or Temporal. */}}
 - name: TEMPORAL_TLS_SERVER_NAME
   value: {{ .Values.temporal.tls.serverName | quote }}
 {{- end }}
-{{- if .Values.temporal.tls.existingSecret }}
+{{- with .Values.temporal.tls.existingSecret }}
+{{- if $.Values.temporal.tls.caKey }}
 - name: TEMPORAL_TLS_SERVER_CA_CERT_PATH
-  value: /etc/openimi/temporal-tls/ca.crt
+  value: /etc/openimi/temporal-tls/{{ $.Values.temporal.tls.caKey }}
+{{- end }}
 - name: TEMPORAL_TLS_CLIENT_CERT_PATH
-  value: /etc/openimi/temporal-tls/tls.crt
+  value: /etc/openimi/temporal-tls/{{ $.Values.temporal.tls.certKey }}
 - name: TEMPORAL_TLS_CLIENT_KEY_PATH
-  value: /etc/openimi/temporal-tls/tls.key
+  value: /etc/openimi/temporal-tls/{{ $.Values.temporal.tls.keyKey }}
 {{- end }}
 {{- end }}
 - name: PUBLIC_URL
