@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -313,7 +314,14 @@ func (t *TemporalServer) renderConfig(pg *url.URL) error {
 	}
 	ports := make([]int, 9)
 	for i := range ports {
-		if ports[i], err = claimPort("Temporal server", "", 0); err != nil {
+		if i == 1 || i == 4 || i == 6 || i == 8 {
+			// Membership ports are stored as smallint (cluster_membership
+			// table): below the kernel's free ports, which start at 32768.
+			ports[i], err = freeMembershipPort()
+		} else {
+			ports[i], err = claimPort("Temporal server", "", 0)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -332,6 +340,22 @@ func (t *TemporalServer) renderConfig(pg *url.URL) error {
 	}
 	t.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
 	return nil
+}
+
+// freeMembershipPort finds a free port between 20000 and 32767.
+func freeMembershipPort() (int, error) {
+	for range 200 {
+		port := 20000 + mathrand.IntN(32768-20000)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		if err := l.Close(); err != nil {
+			return 0, fmt.Errorf("release probe of port %d: %w", port, err)
+		}
+		return port, nil
+	}
+	return 0, errors.New("Temporal server: no free membership port between 20000 and 32767")
 }
 
 func dialQuietly(ctx context.Context, address, namespace string) (client.Client, error) {
