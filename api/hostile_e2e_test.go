@@ -17,7 +17,8 @@ import (
 // bounded: the same seed sends the same cases; -hostile-seed explores.
 var (
 	hostileSeed  = flag.Uint64("hostile-seed", 13, "seed of the hostile input suite's case generation")
-	hostileLimit = flag.Int("hostile-cases", 45, "most hostile cases sent to one operation")
+	hostileLimit = flag.Int("hostile-cases", 64, "most hostile cases sent to one operation")
+	hostileTrace = flag.Bool("hostile-trace", false, "log every hostile call's class and status")
 )
 
 // hostilePlan says how an operation is called so that it runs deep: by
@@ -26,7 +27,35 @@ var (
 type hostilePlan struct {
 	who   func(t *testing.T, c *suiteCast) string
 	setup func(t *testing.T, c *suiteCast) (params map[string]string, after func(t *testing.T))
+	// body is a valid body, which the generator breaks one field at a
+	// time so that each case fails on its own fault, deep in the
+	// operation; when nil, one is sampled from the schema.
+	body func(c *suiteCast) any
+	// extra are cases the schema cannot generate (multipart uploads).
+	extra func() []hostileCase
 }
+
+// withBody gives a plan its valid body.
+func (p hostilePlan) withBody(body func(c *suiteCast) any) hostilePlan {
+	p.body = body
+	return p
+}
+
+func textBody(*suiteCast) any {
+	return map[string]any{"text": "a text of the suite", "text_lang": "en"}
+}
+
+func reasonBody(more ...any) func(*suiteCast) any {
+	return func(*suiteCast) any {
+		b := map[string]any{"reason": "a reason long enough for the suite", "reason_lang": "en"}
+		for i := 0; i+1 < len(more); i += 2 {
+			b[more[i].(string)] = more[i+1]
+		}
+		return b
+	}
+}
+
+func inDays(n int) string { return time.Now().UTC().AddDate(0, 0, n).Format(time.DateOnly) }
 
 // onRequest is a plan for an operation on a request in state, called by
 // one of its parties.
@@ -70,51 +99,80 @@ var hostilePlans = map[string]hostilePlan{
 		},
 		setup: func(*testing.T, *suiteCast) (map[string]string, func(*testing.T)) { return nil, nil },
 	},
-	"GET /api/v1/me":                                        plain(requesterOf),
-	"POST /api/v1/coordinators":                             plain(helpdeskOf),
-	"POST /api/v1/invitations":                              plain(plCoordOf),
-	"GET /api/v1/registrations":                             plain(plCoordOf),
-	"GET /api/v1/registrations/{id}":                        onRegistration(),
-	"POST /api/v1/registrations/{id}/approve":               onRegistration(),
-	"POST /api/v1/registrations/{id}/reject":                onRegistration(),
-	"POST /api/v1/authorities":                              plain(plCoordOf),
-	"GET /api/v1/authorities":                               plain(requesterOf),
-	"GET /api/v1/authorities/{id}":                          onOwnAuthority(),
-	"GET /api/v1/authorities/{id}/users":                    onOwnAuthority(),
-	"POST /api/v1/authorities/{id}/users":                   onOwnAuthority(),
-	"PATCH /api/v1/authorities/{id}/users/{user_id}":        onOwnAuthority(),
-	"GET /api/v1/notifications":                             plain(helpdeskOf),
-	"GET /api/v1/requests":                                  plain(requesterOf),
-	"POST /api/v1/requests":                                 plain(requesterOf),
-	"GET /api/v1/requests/{id}":                             onRequest("ACCEPTED", requesterOf),
-	"PATCH /api/v1/requests/{id}":                           onRequest("DRAFT", requesterOf),
-	"DELETE /api/v1/requests/{id}":                          onRequest("DRAFT", requesterOf),
-	"POST /api/v1/requests/{id}/send":                       onRequest("DRAFT", requesterOf),
-	"POST /api/v1/requests/{id}/accept":                     onRequest("AWAITING_ACCEPTANCE", responderOf),
-	"POST /api/v1/requests/{id}/forward":                    onRequest("AWAITING_ACCEPTANCE", responderOf),
-	"POST /api/v1/requests/{id}/assign":                     onRequest("AWAITING_ACCEPTANCE", responderOf),
-	"POST /api/v1/requests/{id}/answer":                     onRequest("ACCEPTED", responderOf),
-	"POST /api/v1/requests/{id}/request-clarification":      onRequest("ANSWERED", requesterOf),
-	"POST /api/v1/requests/{id}/clarify":                    onRequest("CLARIFICATION_REQUESTED", responderOf),
-	"POST /api/v1/requests/{id}/close":                      onRequest("ANSWERED", requesterOf),
-	"POST /api/v1/requests/{id}/withdraw":                   onRequest("AWAITING_ACCEPTANCE", requesterOf),
-	"POST /api/v1/requests/{id}/refer":                      onRequest("ANSWERED", requesterOf),
-	"POST /api/v1/requests/{id}/message":                    onRequest("ACCEPTED", requesterOf),
-	"POST /api/v1/requests/{id}/propose-deadline":           onRequest("ACCEPTED", responderOf),
-	"POST /api/v1/requests/{id}/agree-deadline":             onRequest("PROPOSED", requesterOf),
+	"GET /api/v1/me":            plain(requesterOf),
+	"POST /api/v1/coordinators": plain(helpdeskOf),
+	"POST /api/v1/invitations": plain(plCoordOf).withBody(func(*suiteCast) any {
+		return map[string]any{"email": systemtest.UniqueEmail("hostile-invitee"), "language": "en"}
+	}),
+	"GET /api/v1/registrations":               plain(plCoordOf),
+	"GET /api/v1/registrations/{id}":          onRegistration(),
+	"POST /api/v1/registrations/{id}/approve": onRegistration(),
+	"POST /api/v1/registrations/{id}/reject":  onRegistration().withBody(func(*suiteCast) any { return map[string]any{"reason": "not an authority of ours"} }),
+	"POST /api/v1/authorities":                plain(plCoordOf),
+	"GET /api/v1/authorities":                 plain(requesterOf),
+	"GET /api/v1/authorities/{id}":            onOwnAuthority(),
+	"GET /api/v1/authorities/{id}/users":      onOwnAuthority(),
+	"POST /api/v1/authorities/{id}/users": onOwnAuthority().withBody(func(*suiteCast) any {
+		return map[string]any{"email": systemtest.UniqueEmail("hostile-user"), "display_name": "Hostile Colleague", "language": "en",
+			"roles": []map[string]any{{"role": "request_handler", "area": "services"}}}
+	}),
+	"PATCH /api/v1/authorities/{id}/users/{user_id}": onColleague().withBody(func(*suiteCast) any {
+		return map[string]any{"display_name": "Renamed Colleague", "language": "de"}
+	}),
+	"GET /api/v1/notifications": plain(helpdeskOf),
+	"GET /api/v1/requests":      plain(requesterOf),
+	"POST /api/v1/requests": plain(requesterOf).withBody(func(c *suiteCast) any {
+		return map[string]any{"area": "services", "responding_authority": c.responder.AuthorityID.String(),
+			"subject": "Hostile subject", "subject_lang": "en", "questions": []string{"legally-established"},
+			"free_text": "Hostile free text", "free_text_lang": "en", "personal_data": map[string]string{"name": "Hostile Name"},
+			"needed_by": inDays(20)}
+	}),
+	"GET /api/v1/requests/{id}": onRequest("ACCEPTED", requesterOf),
+	"PATCH /api/v1/requests/{id}": onRequest("DRAFT", requesterOf).withBody(func(*suiteCast) any {
+		return map[string]any{"subject": "Edited subject", "free_text": "Edited text", "personal_data": map[string]string{"name": "Edited Name"}, "needed_by": inDays(25)}
+	}),
+	"DELETE /api/v1/requests/{id}":    onRequest("DRAFT", requesterOf),
+	"POST /api/v1/requests/{id}/send": onRequest("DRAFT", requesterOf),
+	"POST /api/v1/requests/{id}/accept": onRequest("AWAITING_ACCEPTANCE", responderOf).withBody(func(*suiteCast) any {
+		return map[string]any{"proposed_reply_date": inDays(30), "text": "accepted", "text_lang": "en"}
+	}),
+	"POST /api/v1/requests/{id}/forward": onRequest("AWAITING_ACCEPTANCE", responderOf).withBody(func(c *suiteCast) any {
+		return map[string]any{"forward_to": c.plOther.AuthorityID.String(), "text": "yours", "text_lang": "en"}
+	}),
+	"POST /api/v1/requests/{id}/assign": onRequest("AWAITING_ACCEPTANCE", responderOf).withBody(func(c *suiteCast) any {
+		return map[string]any{"handler": c.responder.UserID.String(), "text": "yours", "text_lang": "en"}
+	}),
+	"POST /api/v1/requests/{id}/answer": onRequest("ACCEPTED", responderOf).withBody(func(*suiteCast) any {
+		return map[string]any{"answers": []map[string]string{{"question": "legally-established", "value": "yes"},
+			{"question": "registration-date", "value": "2019-05-02"}, {"question": "sanctions", "value": "no"}}, "text": "answered", "text_lang": "en"}
+	}),
+	"POST /api/v1/requests/{id}/request-clarification": onRequest("ANSWERED", requesterOf).withBody(textBody),
+	"POST /api/v1/requests/{id}/clarify":               onRequest("CLARIFICATION_REQUESTED", responderOf).withBody(textBody),
+	"POST /api/v1/requests/{id}/close": onRequest("ANSWERED", requesterOf).withBody(func(*suiteCast) any {
+		return map[string]any{"timeliness_rating": 5, "effort_rating": 4, "text": "thanks", "text_lang": "en"}
+	}),
+	"POST /api/v1/requests/{id}/withdraw": onRequest("AWAITING_ACCEPTANCE", requesterOf).withBody(textBody),
+	"POST /api/v1/requests/{id}/refer":    onRequest("ANSWERED", requesterOf).withBody(textBody),
+	"POST /api/v1/requests/{id}/message":  onRequest("ACCEPTED", requesterOf).withBody(textBody),
+	"POST /api/v1/requests/{id}/propose-deadline": onRequest("ACCEPTED", responderOf).withBody(func(*suiteCast) any {
+		return map[string]any{"proposed_reply_date": inDays(40), "text": "later", "text_lang": "en"}
+	}),
+	"POST /api/v1/requests/{id}/agree-deadline":             onRequest("PROPOSED", requesterOf).withBody(textBody),
 	"GET /api/v1/requests/{id}/timeline":                    onRequest("ACCEPTED", requesterOf),
 	"GET /api/v1/requests/{id}/access-log":                  onRequest("ACCEPTED", requesterOf),
 	"GET /api/v1/requests/{id}/attachments":                 onRequest("ACCEPTED", responderOf),
-	"POST /api/v1/requests/{id}/attachments":                onRequest("ACCEPTED", requesterOf),
+	"POST /api/v1/requests/{id}/attachments":                func() hostilePlan { p := onRequest("ACCEPTED", requesterOf); p.extra = hostileUploads; return p }(),
 	"GET /api/v1/requests/{id}/attachments/{attachment_id}": onRequest("ACCEPTED", responderOf),
-	"POST /api/v1/requests/{id}/coordination/forward":       onRequest("AWAITING_ACCEPTANCE", plCoordOf),
-	"POST /api/v1/requests/{id}/coordination/accept":        onRequest("AWAITING_ACCEPTANCE", plCoordOf),
-	"POST /api/v1/requests/{id}/coordination/chase":         onRequest("AWAITING_ACCEPTANCE", plCoordOf),
-	"POST /api/v1/requests/{id}/coordination/note":          onRequest("REFERRED", plCoordOf),
-	"POST /api/v1/requests/{id}/coordination/return":        onRequest("REFERRED", plCoordOf),
-	"POST /api/v1/requests/{id}/coordination/close":         onRequest("REFERRED", plCoordOf),
-	"GET /api/v1/coordination/requests":                     plain(plCoordOf),
-	"GET /api/v1/stats":                                     plain(plCoordOf),
+	"POST /api/v1/requests/{id}/coordination/forward": onRequest("AWAITING_ACCEPTANCE", plCoordOf).withBody(func(c *suiteCast) any {
+		return reasonBody("forward_to", c.plOther.AuthorityID.String())(c)
+	}),
+	"POST /api/v1/requests/{id}/coordination/accept": onRequest("AWAITING_ACCEPTANCE", plCoordOf).withBody(reasonBody()),
+	"POST /api/v1/requests/{id}/coordination/chase":  onRequest("AWAITING_ACCEPTANCE", plCoordOf).withBody(reasonBody()),
+	"POST /api/v1/requests/{id}/coordination/note":   onRequest("REFERRED", plCoordOf).withBody(reasonBody()),
+	"POST /api/v1/requests/{id}/coordination/return": onRequest("REFERRED", plCoordOf).withBody(reasonBody("return_to", "ANSWERED")),
+	"POST /api/v1/requests/{id}/coordination/close":  onRequest("REFERRED", plCoordOf).withBody(reasonBody()),
+	"GET /api/v1/coordination/requests":              plain(plCoordOf),
+	"GET /api/v1/stats":                              plain(plCoordOf),
 }
 
 func fixed(params map[string]string) func(*testing.T, *suiteCast) (map[string]string, func(*testing.T)) {
@@ -132,6 +190,48 @@ func onRegistration() hostilePlan {
 			}
 		}
 	}}
+}
+
+// onColleague is a second official of the requester's authority, whom the
+// requester (its local data administrator) manages.
+func onColleague() hostilePlan {
+	return hostilePlan{who: requesterOf, setup: func(t *testing.T, c *suiteCast) (map[string]string, func(*testing.T)) {
+		resp := c.sys.Do(t, http.MethodPost, "/api/v1/authorities/"+c.requester.AuthorityID.String()+"/users", c.requester.Token, map[string]any{
+			"email": systemtest.UniqueEmail("hostile-colleague"), "display_name": "Colleague", "language": "en",
+			"roles": []map[string]any{{"role": "request_handler", "area": "services"}}})
+		if resp.Status != http.StatusCreated {
+			t.Fatalf("create a colleague: %d %s", resp.Status, resp.Body)
+		}
+		id, _ := resp.Map(t)["id"].(string)
+		return map[string]string{"id": c.requester.AuthorityID.String(), "user_id": id}, nil
+	}}
+}
+
+// hostileUploads are multipart uploads with hostile file names, flags and
+// framing.
+func hostileUploads() []hostileCase {
+	pdf := "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+	part := func(class, filename, personal, content string) hostileCase {
+		body := "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename + "\"\r\nContent-Type: application/pdf\r\n\r\n" +
+			content + "\r\n--B\r\nContent-Disposition: form-data; name=\"personal\"\r\n\r\n" + personal + "\r\n--B--\r\n"
+		return hostileCase{class: class, kind: class, body: []byte(body), contentType: "multipart/form-data; boundary=B"}
+	}
+	return []hostileCase{
+		part("file name with NUL", "a\x00b.pdf", "true", pdf),
+		part("file name with a control character", "a\x07b.pdf", "true", pdf),
+		part("file name of invalid UTF-8", "a\xff\xc0\xafb.pdf", "true", pdf),
+		part("file name with a UTF-8 surrogate", "a\xed\xa0\x80.pdf", "true", pdf),
+		part("file name with an RTL override", "invoice\u202efdp.exe", "true", pdf),
+		part("file name of 100 kB", strings.Repeat("n", 100<<10)+".pdf", "true", pdf),
+		part("file name with a path", "../../etc/passwd", "true", pdf),
+		part("file name empty", "", "true", pdf),
+		part("personal flag with NUL", "x.pdf", "tr\x00ue", pdf),
+		part("personal flag of invalid UTF-8", "x.pdf", "\xff", pdf),
+		part("empty file", "x.pdf", "false", ""),
+		{class: "multipart without its end", kind: "multipart truncated", body: []byte("--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n%PDF"), contentType: "multipart/form-data; boundary=B"},
+		{class: "multipart without a boundary", kind: "multipart no boundary", body: []byte("x"), contentType: "multipart/form-data"},
+		{class: "JSON instead of multipart", kind: "wrong content type", body: []byte(`{"file":"x"}`), contentType: "application/json"},
+	}
 }
 
 // onOwnAuthority is the requester's own authority, of which the requester
@@ -189,8 +289,15 @@ func TestHostile_EveryOperationAnswersHostileInputWithout5xxAndTheRequestStaysUs
 		for _, m := range pathParamRE.FindAllStringSubmatch(path, -1) {
 			names = append(names, m[1])
 		}
-		cases := newHostileGenerator(*hostileSeed, name).cases(op, names, *hostileLimit)
 		t.Run(name, func(t *testing.T) {
+			var base any
+			if plan.body != nil {
+				base = plan.body(cast)
+			}
+			cases := newHostileGenerator(*hostileSeed, name).cases(op, names, base, *hostileLimit)
+			if plan.extra != nil {
+				cases = append(plan.extra(), cases...)
+			}
 			params, after := plan.setup(t, cast)
 			token := plan.who(t, cast)
 			for _, hc := range cases {
@@ -208,7 +315,10 @@ func TestHostile_EveryOperationAnswersHostileInputWithout5xxAndTheRequestStaysUs
 				if err != nil {
 					continue // a URL Go itself refuses to build cannot be sent
 				}
-				if hc.body != nil {
+				switch {
+				case hc.contentType != "":
+					req.Header.Set("Content-Type", hc.contentType)
+				case hc.body != nil:
 					req.Header.Set("Content-Type", "application/json")
 				}
 				if token != "" {
@@ -216,6 +326,9 @@ func TestHostile_EveryOperationAnswersHostileInputWithout5xxAndTheRequestStaysUs
 				}
 				resp := sys.Send(t, req, hc.body)
 				sent++
+				if *hostileTrace {
+					t.Logf("%s → %d %.200s", hc.class, resp.Status, resp.Body)
+				}
 				if resp.Status >= 500 {
 					failures = append(failures, hostileFailure{name, hc.class, resp.Status})
 					t.Errorf("%s: %d %.300s", hc.class, resp.Status, resp.Body)

@@ -17,10 +17,15 @@ import (
 // input class, for the report), its query string and its body.
 type hostileCase struct {
 	class string
+	// kind is the class without the field it went to: the generator sends
+	// every kind at least once to each operation.
+	kind string
 	// path replaces the operation's path parameters when set (hostile ids).
 	pathParams map[string]string
 	query      string // raw, already escaped as it goes on the wire
 	body       []byte // nil: no body
+	// contentType is the body's, application/json when empty.
+	contentType string
 }
 
 // rawMark stands in a marshalled body for bytes that JSON encoding would
@@ -108,22 +113,49 @@ func newHostileGenerator(seed uint64, op string) *hostileGenerator {
 }
 
 // cases generates at most limit cases for an operation: every body-wide
-// and path case, then a seeded sample of the per-field and query cases.
-func (g *hostileGenerator) cases(op *openapi3.Operation, pathParams []string, limit int) []hostileCase {
+// and path case, NUL and a control character in every string field, each
+// other kind of hostile input once (in a field drawn by the seed), then a
+// seeded sample of the rest.
+func (g *hostileGenerator) cases(op *openapi3.Operation, pathParams []string, base any, limit int) []hostileCase {
 	var must, rest []hostileCase
 	if schema := jsonBodySchema(op); schema != nil {
-		base := g.sample(schema, 0)
+		if base == nil {
+			base = g.sample(schema, 0)
+		} else {
+			var plain any
+			_ = json.Unmarshal(marshal(base), &plain) // maps and slices the walk knows
+			base = plain
+		}
 		must = append(must, wholeBodyCases(base)...)
 		rest = append(rest, g.fieldCases(schema, base)...)
 	}
 	for _, name := range pathParams {
 		for _, id := range hostileIDs {
-			must = append(must, hostileCase{class: id.class + " in {" + name + "}", pathParams: map[string]string{name: id.value}})
+			must = append(must, hostileCase{class: id.class + " in {" + name + "}", kind: id.class, pathParams: map[string]string{name: id.value}})
 		}
 	}
 	rest = append(rest, queryCases(op)...)
 	g.rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
-	all := append(must, rest...)
+	// Kinds that broke requests for good go to every field.
+	var others []hostileCase
+	for _, c := range rest {
+		if c.kind == "NUL" || c.kind == "bell control character" || c.kind == "NUL escape" {
+			must = append(must, c)
+		} else {
+			others = append(others, c)
+		}
+	}
+	seen := map[string]bool{}
+	var firsts, more []hostileCase
+	for _, c := range others {
+		if seen[c.kind] {
+			more = append(more, c)
+			continue
+		}
+		seen[c.kind] = true
+		firsts = append(firsts, c)
+	}
+	all := append(append(must, firsts...), more...)
 	if len(all) > limit {
 		all = all[:limit]
 	}
@@ -168,6 +200,10 @@ func (g *hostileGenerator) sample(s *openapi3.Schema, depth int) any {
 	case s.Type.Is("object") || len(s.Properties) > 0:
 		m := map[string]any{}
 		for name, p := range s.Properties {
+			if v, ok := plausibleByName(name, p.Value); ok {
+				m[name] = v
+				continue
+			}
 			m[name] = g.sample(p.Value, depth+1)
 		}
 		if ap := s.AdditionalProperties.Schema; ap != nil {
@@ -201,6 +237,31 @@ func (g *hostileGenerator) sample(s *openapi3.Schema, depth int) any {
 		return strings.Repeat("h", int(s.MinLength)+2)
 	}
 	return "hostile"
+}
+
+// plausibleByName fills the fields whose schema says too little for a
+// value the API takes (languages, countries, areas are reference data).
+func plausibleByName(name string, s *openapi3.Schema) (any, bool) {
+	if s == nil || !s.Type.Is("string") || len(s.Enum) > 0 {
+		return nil, false
+	}
+	switch {
+	case name == "language" || strings.HasSuffix(name, "_lang"):
+		return "en", true
+	case name == "country":
+		return "PL", true
+	case name == "area" || name == "scope_area":
+		return "services", true
+	case name == "level":
+		return "national", true
+	case name == "password":
+		return "correct horse battery staple", true
+	case name == "email" || name == "functional_mailbox":
+		return fmt.Sprintf("hostile-%d@openimi.test", time.Now().UnixNano()), true
+	case name == "reason" || name == "text":
+		return "a reason that is long enough", true
+	}
+	return nil, false
 }
 
 // wholeBodyCases break the body as a whole.
@@ -248,11 +309,11 @@ func (g *hostileGenerator) fieldCases(schema *openapi3.Schema, base any) []hosti
 		name := pathName(path)
 		if len(path) > 0 {
 			out = append(out,
-				hostileCase{class: "missing " + name, body: marshal(without(base, path))},
-				hostileCase{class: "null " + name, body: marshal(with(base, path, nil))},
+				hostileCase{class: "missing " + name, kind: "missing", body: marshal(without(base, path))},
+				hostileCase{class: "null " + name, kind: "null", body: marshal(with(base, path, nil))},
 			)
 			for _, wrong := range wrongTypes(s) {
-				out = append(out, hostileCase{class: wrong.class + " for " + name, body: replaceRaw(marshal(with(base, path, rawMark)), wrong.raw)})
+				out = append(out, hostileCase{class: wrong.class + " for " + name, kind: wrong.class, body: replaceRaw(marshal(with(base, path, rawMark)), wrong.raw)})
 			}
 		}
 		switch {
@@ -262,6 +323,9 @@ func (g *hostileGenerator) fieldCases(schema *openapi3.Schema, base any) []hosti
 			}
 		case s.Type.Is("object") || len(s.Properties) > 0:
 			for _, pname := range sortedSchemaKeys(s.Properties) {
+				if !present(base, append(slices.Clone(path), pname)) {
+					continue // a field the operation's valid body leaves out
+				}
 				walk(append(slices.Clone(path), pname), s.Properties[pname].Value, depth+1)
 			}
 			if ap := s.AdditionalProperties.Schema; ap != nil {
@@ -273,13 +337,13 @@ func (g *hostileGenerator) fieldCases(schema *openapi3.Schema, base any) []hosti
 					if txt.raw {
 						key = rawMark
 					}
-					out = append(out, hostileCase{class: txt.class + " in a key of " + name,
+					out = append(out, hostileCase{class: txt.class + " in a key of " + name, kind: txt.class,
 						body: replaceRaw(marshal(with(base, append(slices.Clone(path), key), "v")), txt.text)})
 				}
 				walk(append(slices.Clone(path), "name"), ap.Value, depth+1)
 			}
 		case s.Type.Is("array"):
-			out = append(out, hostileCase{class: "10,000 items in " + name, body: marshal(with(base, path, repeat(g.sample(s.Items.Value, depth+1), 10000)))})
+			out = append(out, hostileCase{class: "10,000 items in " + name, kind: "10,000 items", body: marshal(with(base, path, repeat(g.sample(s.Items.Value, depth+1), 10000)))})
 			if s.Items != nil {
 				walk(append(slices.Clone(path), 0), s.Items.Value, depth+1)
 			}
@@ -288,15 +352,15 @@ func (g *hostileGenerator) fieldCases(schema *openapi3.Schema, base any) []hosti
 				{"negative", "-1"}, {"zero", "0"}, {"fraction", "1.5"}, {"beyond int64", "9223372036854775808"},
 				{"beyond float64", "1e309"}, {"below int32", "-2147483649"},
 			} {
-				out = append(out, hostileCase{class: n.class + " number in " + name, body: replaceRaw(marshal(with(base, path, rawMark)), n.raw)})
+				out = append(out, hostileCase{class: n.class + " number in " + name, kind: n.class + " number", body: replaceRaw(marshal(with(base, path, rawMark)), n.raw)})
 			}
 		default: // strings, whatever their format
 			for _, txt := range hostileTexts {
 				if txt.raw {
-					out = append(out, hostileCase{class: txt.class + " in " + name, body: replaceRaw(marshal(with(base, path, rawMark)), txt.text)})
+					out = append(out, hostileCase{class: txt.class + " in " + name, kind: txt.class, body: replaceRaw(marshal(with(base, path, rawMark)), txt.text)})
 					continue
 				}
-				out = append(out, hostileCase{class: txt.class + " in " + name, body: marshal(with(base, path, txt.text))})
+				out = append(out, hostileCase{class: txt.class + " in " + name, kind: txt.class, body: marshal(with(base, path, txt.text))})
 			}
 		}
 	}
@@ -335,11 +399,11 @@ func queryCases(op *openapi3.Operation) []hostileCase {
 		}
 		name := p.Value.Name
 		for _, v := range hostileQueryValues {
-			out = append(out, hostileCase{class: v.class + " in ?" + name, query: name + "=" + v.value})
+			out = append(out, hostileCase{class: v.class + " in ?" + name, kind: v.class, query: name + "=" + v.value})
 		}
 		out = append(out,
-			hostileCase{class: "repeated ?" + name, query: name + "=a&" + name + "=b"},
-			hostileCase{class: "array syntax ?" + name, query: name + "[]=a&" + name + "[x]=b"},
+			hostileCase{class: "repeated ?" + name, kind: "repeated parameter", query: name + "=a&" + name + "=b"},
+			hostileCase{class: "array syntax ?" + name, kind: "array syntax", query: name + "[]=a&" + name + "[x]=b"},
 		)
 	}
 	out = append(out,
@@ -373,6 +437,30 @@ func pathName(path []any) string {
 		return "body"
 	}
 	return b.String()
+}
+
+// present tells whether v has a value at path.
+func present(v any, path []any) bool {
+	for _, p := range path {
+		switch c := v.(type) {
+		case map[string]any:
+			key, _ := p.(string)
+			next, ok := c[key]
+			if !ok {
+				return false
+			}
+			v = next
+		case []any:
+			i, _ := p.(int)
+			if i >= len(c) {
+				return false
+			}
+			v = c[i]
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // with returns a deep copy of v with the value at path set.

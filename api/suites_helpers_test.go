@@ -23,6 +23,7 @@ type suiteCast struct {
 	responder  systemtest.Official // PL, request handler and allocator in services
 	deCoord    systemtest.Official
 	plCoord    systemtest.Official
+	plOther    systemtest.Official // another PL authority in services, to forward to
 	helpdesk   string
 	servicesDE []models.AuthorityArea
 }
@@ -36,8 +37,10 @@ func newSuiteCast(t *testing.T, sys *systemtest.System) *suiteCast {
 			{Role: models.RequestHandler, AreaCode: "services"}, {Role: models.LocalDataAdministrator}}),
 		responder: sys.Authority(t, "PL", "Pomorskie", areas, []models.UserRole{
 			{Role: models.RequestHandler, AreaCode: "services"}, {Role: models.Allocator, AreaCode: "services"}}),
-		deCoord:    sys.NationalCoordinator(t, "DE"),
-		plCoord:    sys.NationalCoordinator(t, "PL"),
+		deCoord: sys.NationalCoordinator(t, "DE"),
+		plCoord: sys.NationalCoordinator(t, "PL"),
+		plOther: sys.Authority(t, "PL", "Mazowieckie", areas, []models.UserRole{
+			{Role: models.RequestHandler, AreaCode: "services"}}),
 		helpdesk:   sys.HelpdeskToken(t),
 		servicesDE: areas,
 	}

@@ -202,12 +202,16 @@ func (s *System) Send(t testing.TB, req *http.Request, body []byte) Response {
 		t.Fatal(err)
 	}
 	out := Response{Status: resp.StatusCode, Header: resp.Header, Body: data, OffContract: ex.RequestErr}
+	uri := req.URL.RequestURI()
+	if len(uri) > 200 {
+		uri = uri[:200] + "…"
+	}
 	if ex.RequestErr != nil && (out.Status < 400 || out.Status > 499) {
-		t.Errorf("contract: %s %s breaks the OpenAPI document, yet the API answered %d %.300s\n%v",
-			req.Method, req.URL.RequestURI(), out.Status, data, ex.RequestErr)
+		t.Errorf("contract: %s %s breaks the OpenAPI document, yet the API answered %d %.300s\n%.2000v",
+			req.Method, uri, out.Status, data, ex.RequestErr)
 	}
 	if err := s.Contract.CheckResponse(ctx, ex, out.Status, out.Header, data); err != nil {
-		t.Errorf("contract: %s %s: %v\nbody: %.500s", req.Method, req.URL.RequestURI(), err, data)
+		t.Errorf("contract: %s %s: %.2000v\nbody: %.500s", req.Method, uri, err, data)
 	}
 	return out
 }
