@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,11 @@ var (
 	hostileTrace = flag.Bool("hostile-trace", false, "log every hostile call's class and status")
 )
 
+// hostileCallTimeout bounds one call: an action takes milliseconds, and a
+// call that hangs is a finding (an input that wedged the request), not a
+// reason to wait.
+const hostileCallTimeout = 5 * time.Second
+
 // hostilePlan says how an operation is called so that it runs deep: by
 // whom (a token), on what (its path parameters, a resource in the state
 // where the operation is legal), and what must still work afterwards.
@@ -30,14 +36,14 @@ type hostilePlan struct {
 	// body is a valid body, which the generator breaks one field at a
 	// time so that each case fails on its own fault, deep in the
 	// operation; when nil, one is sampled from the schema.
-	body func(c *suiteCast) any
+	body func(c *suiteCast, params map[string]string) any
 	// extra are cases the schema cannot generate (multipart uploads).
 	extra func() []hostileCase
 }
 
 // withBody gives a plan its valid body.
 func (p hostilePlan) withBody(body func(c *suiteCast) any) hostilePlan {
-	p.body = body
+	p.body = func(c *suiteCast, _ map[string]string) any { return body(c) }
 	return p
 }
 
@@ -91,7 +97,14 @@ var hostilePlans = map[string]hostilePlan{
 	"POST /api/v1/auth/activate":               plain(nobody),
 	"POST /api/v1/auth/password-reset/request": plain(nobody),
 	"POST /api/v1/auth/password-reset":         plain(nobody),
-	"POST /api/v1/registrations":               plain(nobody),
+	"POST /api/v1/registrations": {who: nobody, setup: withInvitation, body: func(_ *suiteCast, params map[string]string) any {
+		return map[string]any{"invitation_token": params["invitation"],
+			"authority": map[string]any{"official_name": "Hostile Authority", "official_name_lang": "en", "country": "PL", "level": "regional", "region": "Pomorskie",
+				"designation": map[string]string{"en": "Hostile body"}, "description": map[string]string{"en": "What it does"},
+				"functional_mailbox": systemtest.UniqueEmail("hostile-mailbox"), "phone": "+352 123 456",
+				"areas": []map[string]any{{"area": "services", "competences": []string{"construction"}}}},
+			"first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en", "password": systemtest.ActivePassword}}
+	}},
 	"POST /api/v1/auth/logout": {
 		// Its own session: a hostile logout that works ends it.
 		who: func(t *testing.T, c *suiteCast) string {
@@ -99,19 +112,29 @@ var hostilePlans = map[string]hostilePlan{
 		},
 		setup: func(*testing.T, *suiteCast) (map[string]string, func(*testing.T)) { return nil, nil },
 	},
-	"GET /api/v1/me":            plain(requesterOf),
-	"POST /api/v1/coordinators": plain(helpdeskOf),
+	"GET /api/v1/me": plain(requesterOf),
+	"POST /api/v1/coordinators": plain(helpdeskOf).withBody(func(*suiteCast) any {
+		return map[string]any{"kind": "national_coordinator", "authority": map[string]any{"official_name": "Hostile Authority", "official_name_lang": "en", "country": "LU", "level": "national",
+			"designation": map[string]string{"en": "Hostile body"}, "description": map[string]string{"en": "What it does"},
+			"functional_mailbox": systemtest.UniqueEmail("hostile-mailbox"), "phone": "+352 123 456",
+			"areas": []map[string]any{{"area": "services", "competences": []string{"construction"}}}}, "first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en"}}
+	}),
 	"POST /api/v1/invitations": plain(plCoordOf).withBody(func(*suiteCast) any {
-		return map[string]any{"email": systemtest.UniqueEmail("hostile-invitee"), "language": "en"}
+		return map[string]any{"email": systemtest.UniqueEmail("hostile-invitee"), "language": "en", "region": "Pomorskie", "note": "Welcome"}
 	}),
 	"GET /api/v1/registrations":               plain(plCoordOf),
 	"GET /api/v1/registrations/{id}":          onRegistration(),
 	"POST /api/v1/registrations/{id}/approve": onRegistration(),
 	"POST /api/v1/registrations/{id}/reject":  onRegistration().withBody(func(*suiteCast) any { return map[string]any{"reason": "not an authority of ours"} }),
-	"POST /api/v1/authorities":                plain(plCoordOf),
-	"GET /api/v1/authorities":                 plain(requesterOf),
-	"GET /api/v1/authorities/{id}":            onOwnAuthority(),
-	"GET /api/v1/authorities/{id}/users":      onOwnAuthority(),
+	"POST /api/v1/authorities": plain(plCoordOf).withBody(func(*suiteCast) any {
+		return map[string]any{"authority": map[string]any{"official_name": "Hostile Authority", "official_name_lang": "en", "country": "PL", "level": "regional", "region": "Pomorskie",
+			"designation": map[string]string{"en": "Hostile body"}, "description": map[string]string{"en": "What it does"},
+			"functional_mailbox": systemtest.UniqueEmail("hostile-mailbox"), "phone": "+352 123 456",
+			"areas": []map[string]any{{"area": "services", "competences": []string{"construction"}}}}, "first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en"}}
+	}),
+	"GET /api/v1/authorities":            plain(requesterOf),
+	"GET /api/v1/authorities/{id}":       onOwnAuthority(),
+	"GET /api/v1/authorities/{id}/users": onOwnAuthority(),
 	"POST /api/v1/authorities/{id}/users": onOwnAuthority().withBody(func(*suiteCast) any {
 		return map[string]any{"email": systemtest.UniqueEmail("hostile-user"), "display_name": "Hostile Colleague", "language": "en",
 			"roles": []map[string]any{{"role": "request_handler", "area": "services"}}}
@@ -190,6 +213,21 @@ func onRegistration() hostilePlan {
 			}
 		}
 	}}
+}
+
+// withInvitation has Poland's coordinator invite an authority: the token
+// lets the hostile registrations run past the invitation's check.
+func withInvitation(t *testing.T, c *suiteCast) (map[string]string, func(*testing.T)) {
+	invitee := systemtest.UniqueEmail("hostile-registrant")
+	if r := c.sys.Do(t, http.MethodPost, "/api/v1/invitations", c.plCoord.Token, map[string]any{"email": invitee, "language": "en"}); r.Status != http.StatusCreated {
+		t.Fatalf("invite: %d %s", r.Status, r.Body)
+	}
+	msg := c.sys.Mail.WaitForMessages(t, invitee, 1, 30*time.Second)[0]
+	m := regexp.MustCompile(`invitation=([A-Za-z0-9_-]+)`).FindStringSubmatch(msg.Text)
+	if m == nil {
+		t.Fatalf("invitation mail without a link:\n%s", msg.Text)
+	}
+	return map[string]string{"invitation": m[1]}, nil
 }
 
 // onColleague is a second official of the requester's authority, whom the
@@ -290,15 +328,15 @@ func TestHostile_EveryOperationAnswersHostileInputWithout5xxAndTheRequestStaysUs
 			names = append(names, m[1])
 		}
 		t.Run(name, func(t *testing.T) {
+			params, after := plan.setup(t, cast)
 			var base any
 			if plan.body != nil {
-				base = plan.body(cast)
+				base = plan.body(cast, params)
 			}
 			cases := newHostileGenerator(*hostileSeed, name).cases(op, names, base, *hostileLimit)
 			if plan.extra != nil {
 				cases = append(plan.extra(), cases...)
 			}
-			params, after := plan.setup(t, cast)
 			token := plan.who(t, cast)
 			for _, hc := range cases {
 				target := path
@@ -324,8 +362,13 @@ func TestHostile_EveryOperationAnswersHostileInputWithout5xxAndTheRequestStaysUs
 				if token != "" {
 					req.Header.Set("Authorization", "Bearer "+token)
 				}
-				resp := sys.Send(t, req, hc.body)
+				resp := sys.SendWithin(t, req, hc.body, hostileCallTimeout)
 				sent++
+				if resp.Err != nil {
+					failures = append(failures, hostileFailure{name, hc.class, 0})
+					t.Errorf("%s: no answer within %s: %v", hc.class, hostileCallTimeout, resp.Err)
+					continue
+				}
 				if *hostileTrace {
 					t.Logf("%s → %d %.200s", hc.class, resp.Status, resp.Body)
 				}
@@ -345,9 +388,13 @@ func TestHostile_EveryOperationAnswersHostileInputWithout5xxAndTheRequestStaysUs
 	if len(failures) > 0 {
 		var b strings.Builder
 		for _, f := range failures {
-			fmt.Fprintf(&b, "\n  %s | %s | %d", f.op, f.class, f.status)
+			status := strconv.Itoa(f.status)
+			if f.status == 0 {
+				status = "hung"
+			}
+			fmt.Fprintf(&b, "\n  %s | %s | %s", f.op, f.class, status)
 		}
-		t.Errorf("%d of %d hostile calls answered 5xx:%s", len(failures), sent, b.String())
+		t.Errorf("%d of %d hostile calls answered 5xx or hung:%s", len(failures), sent, b.String())
 	}
 	t.Logf("hostile suite: %d calls to %d operations in %s (seed %d)", sent, len(ops), time.Since(started).Round(time.Millisecond), *hostileSeed)
 }

@@ -112,6 +112,9 @@ type Response struct {
 	// nil when it kept to it. The API must refuse such a request with a
 	// 4xx; Send fails the test otherwise.
 	OffContract error
+	// Err is set, and Status 0, when the request's own context ended
+	// before the answer came: the call hung.
+	Err error
 }
 
 // JSON decodes the body into v, failing the test if it cannot.
@@ -186,19 +189,39 @@ func (s *System) DoWithHeader(t testing.TB, method, path, token string, body any
 // the test; the answer is returned either way.
 func (s *System) Send(t testing.TB, req *http.Request, body []byte) Response {
 	t.Helper()
+	return s.SendWithin(t, req, body, 0)
+}
+
+// SendWithin is Send with a bound on the exchange with the server (not on
+// the checks): an answer that does not come within it is returned as
+// Response.Err, for suites that look for calls that hang. 0 is no bound.
+func (s *System) SendWithin(t testing.TB, req *http.Request, body []byte, within time.Duration) Response {
+	t.Helper()
+	ex := s.Contract.CheckRequest(req.Context(), req, body)
+	if within > 0 {
+		bounded, cancel := context.WithTimeout(req.Context(), within)
+		defer cancel()
+		req = req.WithContext(bounded)
+	}
 	ctx := req.Context()
-	ex := s.Contract.CheckRequest(ctx, req, body)
 	if body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller's deadline: it asked to hear of a call that hangs.
+			return Response{Err: err, OffContract: ex.RequestErr}
+		}
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Response{Err: err, OffContract: ex.RequestErr}
+		}
 		t.Fatal(err)
 	}
 	out := Response{Status: resp.StatusCode, Header: resp.Header, Body: data, OffContract: ex.RequestErr}
