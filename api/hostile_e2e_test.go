@@ -61,6 +61,18 @@ func reasonBody(more ...any) func(*suiteCast) any {
 	}
 }
 
+// hostileAuthority is a valid authority for the bodies that register one.
+func hostileAuthority(country, level, region string) map[string]any {
+	a := map[string]any{"official_name": "Hostile Authority", "official_name_lang": "en", "country": country, "level": level,
+		"designation": map[string]string{"en": "Hostile body"}, "description": map[string]string{"en": "What it does"},
+		"functional_mailbox": systemtest.UniqueEmail("hostile-mailbox"), "phone": "+352 123 456",
+		"areas": []map[string]any{{"area": "services", "competences": []string{"construction"}}}}
+	if region != "" {
+		a["region"] = region
+	}
+	return a
+}
+
 func inDays(n int) string { return time.Now().UTC().AddDate(0, 0, n).Format(time.DateOnly) }
 
 // onRequest is a plan for an operation on a request in state, called by
@@ -99,10 +111,7 @@ var hostilePlans = map[string]hostilePlan{
 	"POST /api/v1/auth/password-reset":         plain(nobody),
 	"POST /api/v1/registrations": {who: nobody, setup: withInvitation, body: func(_ *suiteCast, params map[string]string) any {
 		return map[string]any{"invitation_token": params["invitation"],
-			"authority": map[string]any{"official_name": "Hostile Authority", "official_name_lang": "en", "country": "PL", "level": "regional", "region": "Pomorskie",
-				"designation": map[string]string{"en": "Hostile body"}, "description": map[string]string{"en": "What it does"},
-				"functional_mailbox": systemtest.UniqueEmail("hostile-mailbox"), "phone": "+352 123 456",
-				"areas": []map[string]any{{"area": "services", "competences": []string{"construction"}}}},
+			"authority":  hostileAuthority("PL", "regional", "Pomorskie"),
 			"first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en", "password": systemtest.ActivePassword}}
 	}},
 	"POST /api/v1/auth/logout": {
@@ -114,10 +123,7 @@ var hostilePlans = map[string]hostilePlan{
 	},
 	"GET /api/v1/me": plain(requesterOf),
 	"POST /api/v1/coordinators": plain(helpdeskOf).withBody(func(*suiteCast) any {
-		return map[string]any{"kind": "national_coordinator", "authority": map[string]any{"official_name": "Hostile Authority", "official_name_lang": "en", "country": "LU", "level": "national",
-			"designation": map[string]string{"en": "Hostile body"}, "description": map[string]string{"en": "What it does"},
-			"functional_mailbox": systemtest.UniqueEmail("hostile-mailbox"), "phone": "+352 123 456",
-			"areas": []map[string]any{{"area": "services", "competences": []string{"construction"}}}}, "first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en"}}
+		return map[string]any{"kind": "national_coordinator", "authority": hostileAuthority("LU", "national", ""), "first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en"}}
 	}),
 	"POST /api/v1/invitations": plain(plCoordOf).withBody(func(*suiteCast) any {
 		return map[string]any{"email": systemtest.UniqueEmail("hostile-invitee"), "language": "en", "region": "Pomorskie", "note": "Welcome"}
@@ -127,10 +133,7 @@ var hostilePlans = map[string]hostilePlan{
 	"POST /api/v1/registrations/{id}/approve": onRegistration(),
 	"POST /api/v1/registrations/{id}/reject":  onRegistration().withBody(func(*suiteCast) any { return map[string]any{"reason": "not an authority of ours"} }),
 	"POST /api/v1/authorities": plain(plCoordOf).withBody(func(*suiteCast) any {
-		return map[string]any{"authority": map[string]any{"official_name": "Hostile Authority", "official_name_lang": "en", "country": "PL", "level": "regional", "region": "Pomorskie",
-			"designation": map[string]string{"en": "Hostile body"}, "description": map[string]string{"en": "What it does"},
-			"functional_mailbox": systemtest.UniqueEmail("hostile-mailbox"), "phone": "+352 123 456",
-			"areas": []map[string]any{{"area": "services", "competences": []string{"construction"}}}}, "first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en"}}
+		return map[string]any{"authority": hostileAuthority("PL", "regional", "Pomorskie"), "first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en"}}
 	}),
 	"GET /api/v1/authorities":            plain(requesterOf),
 	"GET /api/v1/authorities/{id}":       onOwnAuthority(),
