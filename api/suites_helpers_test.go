@@ -165,10 +165,11 @@ func (c *suiteCast) noActivityRetrying(t *testing.T, id string) {
 	ctx := context.Background()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		desc, err := c.sys.App.Temporal.DescribeWorkflowExecution(ctx, "request/"+id, "")
+		described, err := c.sys.App.Temporal.DescribeWorkflow(ctx, "request/"+id, "")
 		if err != nil {
 			return // a draft has no workflow
 		}
+		desc := described.RawResponse
 		pending := desc.GetPendingActivities()
 		for _, a := range pending {
 			if a.GetAttempt() > 1 || a.GetLastFailure() != nil {
