@@ -151,6 +151,37 @@ func TestOutsiders_NoOneOutsideARequestActsOnItOrReadsItsPersonalData(t *testing
 	t.Logf("outsiders suite: %d calls on %d {id} operations by %d outsiders in %s", calls, len(ops), len(outsiders), time.Since(started).Round(time.Millisecond))
 }
 
+// TestOutsiders_TheRespondingSideReadsNoPersonalDataBeforeAccepting: until
+// it accepts, the responding authority is outside the request's personal
+// data (SPEC §4): none of its reads may show the marker planted in the
+// personal data, the free text, a personal attachment's file name and a
+// coordinator's reasons.
+func TestOutsiders_TheRespondingSideReadsNoPersonalDataBeforeAccepting(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	c := newSuiteCast(t, sys)
+	const marker = "Yk4BEFOREacc"
+	r := c.requestIn(t, "AWAITING_ACCEPTANCE", marker)
+	if resp := sys.Do(t, http.MethodPost, "/api/v1/requests/"+r.ID+"/coordination/chase", c.plCoord.Token,
+		map[string]any{"reason": "chased because " + marker, "reason_lang": "en"}); resp.Status != http.StatusOK {
+		t.Fatalf("chase: %d %s", resp.Status, resp.Body)
+	}
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/requests/"+r.ID+"?reason="+url.QueryEscape("reading because "+marker), c.deCoord.Token, nil); resp.Status != http.StatusOK {
+		t.Fatalf("the requesting country's coordinator reads the request: %d %s", resp.Status, resp.Body)
+	}
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/requests/"+r.ID+"/attachments/"+r.Attachment, c.requester.Token, nil); resp.Status != http.StatusOK {
+		t.Fatalf("the requester downloads its personal attachment: %d %s", resp.Status, resp.Body)
+	}
+	for _, path := range []string{"", "/timeline", "/access-log", "/attachments", "/attachments/" + r.Attachment} {
+		resp := sys.Do(t, http.MethodGet, "/api/v1/requests/"+r.ID+path, c.responder.Token, nil)
+		if bytes.Contains(resp.Body, []byte(marker)) || strings.Contains(resp.Header.Get("Content-Disposition"), marker) {
+			t.Errorf("before accepting, the responder reads personal data at GET {id}%s (%d): …%s…", path, resp.Status, around(resp.Body, marker))
+		}
+	}
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/requests?box=incoming", c.responder.Token, nil); bytes.Contains(resp.Body, []byte(marker)) {
+		t.Errorf("before accepting, the responder's box shows personal data: …%s…", around(resp.Body, marker))
+	}
+}
+
 // around is the text about the first occurrence of marker in body.
 func around(body []byte, marker string) string {
 	i := bytes.Index(body, []byte(marker))
