@@ -112,12 +112,12 @@ func newHostileGenerator(seed uint64, op string) *hostileGenerator {
 	return &hostileGenerator{rng: rand.New(rand.NewPCG(seed, h)), today: time.Now().UTC()}
 }
 
-// cases generates at most limit cases for an operation: every body-wide
-// and path case, NUL and a control character in every string field, each
-// other kind of hostile input once (in a field drawn by the seed), then a
-// seeded sample of the rest.
+// cases generates at most limit cases for an operation: every path case,
+// NUL and a control character in every string field, each other kind of
+// hostile input once (in a field drawn by the seed), every body-wide
+// case, then a seeded sample of the rest.
 func (g *hostileGenerator) cases(op *openapi3.Operation, pathParams []string, base any, limit int) []hostileCase {
-	var must, rest []hostileCase
+	var whole, must, rest []hostileCase
 	if schema := jsonBodySchema(op); schema != nil {
 		if base == nil {
 			base = g.sample(schema, 0)
@@ -126,7 +126,7 @@ func (g *hostileGenerator) cases(op *openapi3.Operation, pathParams []string, ba
 			_ = json.Unmarshal(marshal(base), &plain) // maps and slices the walk knows
 			base = plain
 		}
-		must = append(must, wholeBodyCases(base)...)
+		whole = wholeBodyCases(base)
 		rest = append(rest, g.fieldCases(schema, base)...)
 	}
 	for _, name := range pathParams {
@@ -155,7 +155,10 @@ func (g *hostileGenerator) cases(op *openapi3.Operation, pathParams []string, ba
 		seen[c.kind] = true
 		firsts = append(firsts, c)
 	}
-	all := append(append(must, firsts...), more...)
+	// Whole-body cases come after the field cases: an absent or empty
+	// body is a legal call to some actions (accept, withdraw), and once it
+	// has moved the request on, later cases would stop short at its state.
+	all := append(append(append(must, firsts...), whole...), more...)
 	if len(all) > limit {
 		all = all[:limit]
 	}
