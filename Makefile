@@ -59,12 +59,13 @@ $(MAILPIT):
 $(STATICCHECK):
 	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck and the OpenAPI document's strict lint
 lint: $(STATICCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	$(GO) test ./api -run '^TestOpenAPI_DocumentPassesTheStrictLint$$' -count=1
 
 clean:
 	rm -rf $(BIN)
