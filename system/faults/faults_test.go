@@ -244,6 +244,9 @@ func TestFaults_LifecyclesSurviveKillsAndOutagesOfEveryProcess(t *testing.T) {
 	if r.lost != 0 {
 		t.Errorf("%d lifecycles lost what the API had said succeeded: %v", r.lost, r.lostDetails)
 	}
+	if r.refused != 0 {
+		t.Errorf("%d lifecycles given up: the API refused a careful client's call for good: %v", r.refused, r.stuckDetails)
+	}
 	if r.stuck != 0 {
 		t.Errorf("%d requests stuck after settling: %v", r.stuck, r.stuckDetails)
 	}

@@ -318,6 +318,7 @@ func (svc *service) restartIfExited(t *testing.T) {
 		return
 	}
 	svc.exits++
+	t.Logf("openimi %s ended on its own (%v); restarting it", svc.name, svc.cmd.ProcessState)
 	if err := svc.startLocked(); err != nil {
 		t.Logf("restart %s: %v", svc.name, err)
 	}
