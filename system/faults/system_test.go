@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -213,8 +214,9 @@ func (s *system) stopMailpit(ctx context.Context) error {
 // API exits when it cannot reach Temporal at start, by design), as an
 // orchestrator with a restart policy does, until ctx ends. A service
 // killed on purpose is left down until the fault's schedule restarts it.
+// Restarts are a second apart, as an orchestrator spaces them.
 func (s *system) keepUp(ctx context.Context) {
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
 		select {
@@ -318,10 +320,24 @@ func (svc *service) restartIfExited(t *testing.T) {
 		return
 	}
 	svc.exits++
-	t.Logf("openimi %s ended on its own (%v); restarting it", svc.name, svc.cmd.ProcessState)
+	t.Logf("openimi %s ended on its own (%v: %s); restarting it", svc.name, svc.cmd.ProcessState, lastLine(svc.logPath))
 	if err := svc.startLocked(); err != nil {
 		t.Logf("restart %s: %v", svc.name, err)
 	}
+}
+
+// lastLine is the last line a process wrote, which says why it ended.
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	last := lines[len(lines)-1]
+	if len(last) > 300 {
+		last = last[:300] + "…"
+	}
+	return last
 }
 
 // kill ends the process with SIGKILL, as a crash would, and holds it down.
