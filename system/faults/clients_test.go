@@ -104,6 +104,17 @@ type action struct {
 	begun, done time.Time
 }
 
+// runOne drives a single lifecycle for official n, whose number sets its
+// subject and its own randomness apart from the running officials'.
+func (b *backOffices) runOne(ctx context.Context, n int) {
+	p := b.pairs[n%len(b.pairs)]
+	lc := &lifecycle{subject: fmt.Sprintf("Fault run %d: official %d, request 0", b.seed, n)}
+	b.mu.Lock()
+	b.lifecycles = append(b.lifecycles, lc)
+	b.mu.Unlock()
+	b.drive(ctx, n, p, lc, rand.New(rand.NewPCG(b.seed, uint64(n))))
+}
+
 type requestView struct {
 	ID    string `json:"id"`
 	State string `json:"state"`
