@@ -101,6 +101,8 @@ func (b *backOffices) run(ctx context.Context, n int) {
 // first called, done when told it succeeded.
 type action struct {
 	official    int
+	step        string
+	calls       int
 	begun, done time.Time
 }
 
@@ -162,13 +164,15 @@ func (b *backOffices) drive(ctx context.Context, official int, p load.Pair, lc *
 					map[string]int{"timeliness_rating": 5, "effort_rating": 4}, http.StatusOK, nil)
 			}
 		}
-		if !b.retry(ctx, p, lc, step, call) {
+		calls := 0
+		counted := func() error { calls++; return call() }
+		if !b.retry(ctx, p, lc, step, counted) {
 			return
 		}
 		b.mu.Lock()
 		lc.acked = step + 1
 		if step > 0 {
-			b.actions = append(b.actions, action{official: official, begun: begun, done: time.Now()})
+			b.actions = append(b.actions, action{official: official, step: steps[step], calls: calls, begun: begun, done: time.Now()})
 			b.progressed = append(b.progressed, time.Now())
 			close(b.wake)
 			b.wake = make(chan struct{})
@@ -297,6 +301,20 @@ func (b *backOffices) allClear(since time.Time) time.Duration {
 		longest = max(longest, done.Sub(since))
 	}
 	return longest
+}
+
+// slowest is the workflow action that took longest from its first call to
+// its success.
+func (b *backOffices) slowest() action {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var worst action
+	for _, a := range b.actions {
+		if a.done.Sub(a.begun) > worst.done.Sub(worst.begun) {
+			worst = a
+		}
+	}
+	return worst
 }
 
 // snapshot copies the lifecycles and figures.

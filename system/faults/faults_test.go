@@ -239,9 +239,10 @@ func TestFaults_LifecyclesSurviveKillsAndOutagesOfEveryProcess(t *testing.T) {
 		f.allClear = offices.allClear(f.restored)
 	}
 	r := measure(ctx, t, sys, offices, faults, faultsOver)
-	r.seed, r.faults, r.setUp, r.total = seed, faults, setUp, time.Since(started)
+	r.seed, r.faults, r.setUp, r.total, r.started = seed, faults, setUp, time.Since(started), started
 	r.lifecyclesSettled, r.mailSettled, r.mailSettledOK = lifecyclesSettled, mailSettled, mailOK
 	r.exitsAPI, r.exitsWorker = sys.api.exitCount(), sys.worker.exitCount()
+	r.slowestAction = offices.slowest()
 	report := r.String()
 	t.Log("\n" + report)
 	if path := os.Getenv("OPENIMI_FAULTS_REPORT"); path != "" {
@@ -326,9 +327,11 @@ type results struct {
 	seed                               uint64
 	faults                             []*fault
 	setUp, total                       time.Duration
+	started                            time.Time
 	lifecyclesSettled, mailSettled     time.Duration
 	mailSettledOK                      bool
 	exitsAPI, exitsWorker              int
+	slowestAction                      action
 	lifecycles, closed, refused        int
 	retries, adopted, conflicts        int
 	lost, stuck                        int
@@ -575,6 +578,9 @@ func (r results) String() string {
 		{"mails never delivered", r.mailsUndelivered},
 		{"mails delivered more than once (extra copies)", r.mailsResent},
 		{"mails at the relay not in the outbox", r.unexpectedMails},
+		{"slowest action (first call to success)", fmt.Sprintf("%s, %s after the run's start, %d calls",
+			r.slowestAction.step+" "+ms(r.slowestAction.done.Sub(r.slowestAction.begun)),
+			ms(r.slowestAction.begun.Sub(r.started)), r.slowestAction.calls)},
 		{"slowest mail (enqueued to sent)", ms(r.slowestMail)},
 		{"lifecycles settled after the last fault in", ms(r.lifecyclesSettled)},
 		{"outbox drained after that in", fmt.Sprintf("%s (drained: %v)", ms(r.mailSettled), r.mailSettledOK)},
