@@ -89,7 +89,8 @@ func TestFaults_LifecyclesSurviveKillsAndOutagesOfEveryProcess(t *testing.T) {
 	defer stopKeeping()
 	go sys.keepUp(keepCtx)
 
-	api, err := load.NewAPI("http://"+strings.TrimSuffix(strings.TrimPrefix(sys.api.probe, "http://"), "/readyz"), officials, load.NewRecorder())
+	calls := load.NewRecorder()
+	api, err := load.NewAPI(sys.apiURL, officials, calls)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestFaults_LifecyclesSurviveKillsAndOutagesOfEveryProcess(t *testing.T) {
 		t.Logf("%s: recovered=%v in %s %s", f.name, f.recovered, f.recovery.Round(time.Millisecond), f.note)
 		faults = append(faults, f)
 	}
-	// Let every official get going first.
+	// Let the officials get going first.
 	if _, ok := offices.progressSince(ctx, started, recoveryBound); !ok {
 		t.Fatal("no lifecycle made progress before any fault")
 	}
@@ -243,6 +244,7 @@ func TestFaults_LifecyclesSurviveKillsAndOutagesOfEveryProcess(t *testing.T) {
 	r.lifecyclesSettled, r.mailSettled, r.mailSettledOK = lifecyclesSettled, mailSettled, mailOK
 	r.exitsAPI, r.exitsWorker = sys.api.exitCount(), sys.worker.exitCount()
 	r.slowestAction = offices.slowest()
+	r.failedCalls = calls.Failures(func(_ string, status int) bool { return status == http.StatusOK || status == http.StatusCreated })
 	report := r.String()
 	t.Log("\n" + report)
 	if path := os.Getenv("OPENIMI_FAULTS_REPORT"); path != "" {
@@ -332,6 +334,7 @@ type results struct {
 	mailSettledOK                      bool
 	exitsAPI, exitsWorker              int
 	slowestAction                      action
+	failedCalls                        []load.Failure
 	lifecycles, closed, refused        int
 	retries, adopted, conflicts        int
 	lost, stuck                        int
@@ -589,5 +592,12 @@ func (r results) String() string {
 	for _, row := range rows {
 		fmt.Fprintf(&b, "| %s | %v |\n", row.k, row.v)
 	}
+	// What the back offices were answered when a call failed (status 0:
+	// no answer, the connection lost or refused).
+	var failed []string
+	for _, f := range r.failedCalls {
+		failed = append(failed, fmt.Sprintf("%s %d ×%d", f.Action, f.Status, f.Count))
+	}
+	fmt.Fprintf(&b, "\nfailed calls, retried: %s\n", strings.Join(failed, ", "))
 	return b.String()
 }

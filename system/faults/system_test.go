@@ -71,6 +71,8 @@ type system struct {
 	mailpitOpts  devstack.MailpitOptions
 
 	api, worker *service
+	// apiURL is the API's base URL, the same across its restarts.
+	apiURL string
 	// db reads the read model and the outbox; the pool reconnects after
 	// PostgreSQL's restart.
 	db *pgxpool.Pool
@@ -159,6 +161,7 @@ func startSystem(t *testing.T) *system {
 		t.Fatalf("openimi seed --demo: %v\n%s", err, out)
 	}
 	apiAddr, workerAddr := freeAddr(t), freeAddr(t)
+	s.apiURL = "http://" + apiAddr
 	s.api = &service{name: "api", args: []string{"api"}, probe: "http://" + apiAddr + "/readyz",
 		env: append(slices.Clip(env), "HTTP_ADDR="+apiAddr, "PUBLIC_URL=http://"+apiAddr), logPath: filepath.Join(dir, "api.log")}
 	s.worker = &service{name: "worker", args: []string{"worker"}, probe: "http://" + workerAddr + "/readyz",
