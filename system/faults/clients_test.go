@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,6 +104,7 @@ type action struct {
 	official    int
 	step        string
 	calls       int
+	answers     []string
 	begun, done time.Time
 }
 
@@ -165,14 +167,28 @@ func (b *backOffices) drive(ctx context.Context, official int, p load.Pair, lc *
 			}
 		}
 		calls := 0
-		counted := func() error { calls++; return call() }
+		var answers []string
+		counted := func() error {
+			calls++
+			err := call()
+			var se *load.StatusError
+			switch {
+			case err == nil:
+				answers = append(answers, "ok")
+			case errors.As(err, &se):
+				answers = append(answers, strconv.Itoa(se.Status))
+			default:
+				answers = append(answers, "no answer")
+			}
+			return err
+		}
 		if !b.retry(ctx, p, lc, step, counted) {
 			return
 		}
 		b.mu.Lock()
 		lc.acked = step + 1
 		if step > 0 {
-			b.actions = append(b.actions, action{official: official, step: steps[step], calls: calls, begun: begun, done: time.Now()})
+			b.actions = append(b.actions, action{official: official, step: steps[step], calls: calls, answers: answers, begun: begun, done: time.Now()})
 			b.progressed = append(b.progressed, time.Now())
 			close(b.wake)
 			b.wake = make(chan struct{})
