@@ -163,7 +163,7 @@ func startSystem(t *testing.T) *system {
 	apiAddr, workerAddr := freeAddr(t), freeAddr(t)
 	s.apiURL = "http://" + apiAddr
 	s.api = &service{name: "api", args: []string{"api"}, probe: "http://" + apiAddr + "/readyz",
-		env: append(slices.Clip(env), "HTTP_ADDR="+apiAddr, "PUBLIC_URL=http://"+apiAddr), logPath: filepath.Join(dir, "api.log")}
+		env: append(slices.Clip(env), "HTTP_ADDR="+apiAddr, "METRICS_ADDR="+freeAddr(t), "PUBLIC_URL=http://"+apiAddr), logPath: filepath.Join(dir, "api.log")}
 	s.worker = &service{name: "worker", args: []string{"worker"}, probe: "http://" + workerAddr + "/readyz",
 		env: append(slices.Clip(env), "WORKER_HTTP_ADDR="+workerAddr, "PUBLIC_URL=http://"+apiAddr), logPath: filepath.Join(dir, "worker.log")}
 	for _, svc := range []*service{s.api, s.worker} {
