@@ -100,7 +100,6 @@ func plain(who func(t *testing.T, c *suiteCast) string) hostilePlan {
 var hostilePlans = map[string]hostilePlan{
 	"GET /healthz":                             plain(nobody),
 	"GET /readyz":                              plain(nobody),
-	"GET /metrics":                             plain(nobody),
 	"GET /api/v1/openapi.json":                 plain(nobody),
 	"GET /api/v1/countries":                    plain(nobody),
 	"GET /api/v1/areas":                        plain(nobody),
