@@ -20,7 +20,7 @@ func FuzzBindJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{validate: newValidator()}
+	h := &handlers{}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := httptest.NewRecorder()
 		c, _ := gin.CreateTestContext(rec)
