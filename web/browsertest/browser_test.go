@@ -1,0 +1,220 @@
+// Package browsertest drives the officials' pages in headless Chromium
+// against the whole system (systemtest): pages, API, worker, database and
+// mail sink, each run starting where an official starts, from a link in a
+// mail the sink received.
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/openimi/openimi/system/systemtest"
+	"github.com/openimi/openimi/system/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser is one fresh headless Chromium (its own profile: no cookie
+// survives from another test) pointed at a system under test.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	sys  *systemtest.System
+	axe  string
+	shot string
+}
+
+func newBrowser(t *testing.T, sys *systemtest.System) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("the browser tests need Debian's chromium at %s (apt-get install chromium): %v", chromiumPath, err)
+	}
+	axe, err := os.ReadFile(axePath(t))
+	if err != nil {
+		t.Fatalf("axe-core: %v (make test fetches it; or set OPENIMI_AXE_JS)", err)
+	}
+	// The pages are served on loopback over http while PUBLIC_URL is
+	// https, so their cookies are Secure and __Host-: Chromium keeps such
+	// cookies from http://localhost, a secure context.
+	base := strings.Replace(sys.URL, "127.0.0.1", "localhost", 1)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return &browser{t: t, ctx: ctx, base: base, sys: sys, axe: string(axe), shot: screenshotDir(t)}
+}
+
+// axePath is axe.min.js as make test fetched it into the tools cache.
+func axePath(t *testing.T) string {
+	if p := os.Getenv("OPENIMI_AXE_JS"); p != "" {
+		return p
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	matches, _ := filepath.Glob(filepath.Join(cache, "openimi", "tools", "axe-core-*", "axe.min.js"))
+	if len(matches) == 0 {
+		return filepath.Join(cache, "openimi", "tools", "axe-core", "axe.min.js")
+	}
+	return matches[len(matches)-1]
+}
+
+// screenshotDir keeps the screenshots of a run: OPENIMI_SCREENSHOTS when
+// set (to pick some for docs/), else the test's temporary folder.
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("OPENIMI_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func (b *browser) run(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// value runs an action that reads something.
+func value[T any](b *browser, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+// open goes to a path of the system, or to a link from a mail (whose host
+// is PUBLIC_URL's, which the test serves at its own address).
+func (b *browser) open(link string) {
+	b.t.Helper()
+	b.run(chromedp.Navigate(b.url(link)), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+func (b *browser) url(link string) string {
+	if i := strings.Index(link, "://"); i >= 0 {
+		rest := link[i+3:]
+		if j := strings.Index(rest, "/"); j >= 0 {
+			return b.base + rest[j:]
+		}
+		return b.base + "/"
+	}
+	return b.base + link
+}
+
+// path is where the browser is, without host.
+func (b *browser) path() string {
+	b.t.Helper()
+	return strings.TrimPrefix(value(b, chromedp.Location()), b.base)
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return value(b, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// fill types into the fields, each given as its name and value.
+func (b *browser) fill(pairs ...string) {
+	b.t.Helper()
+	for i := 0; i+1 < len(pairs); i += 2 {
+		sel := chromedp.CSS(fmt.Sprintf(`[name=%q]`, pairs[i]))
+		b.run(chromedp.SetValue(sel, ""), chromedp.SendKeys(sel, pairs[i+1]))
+	}
+}
+
+// submit clicks a button and waits for the next page.
+func (b *browser) submit(sel string) {
+	b.t.Helper()
+	// The old document is marked, so that the wait ends on the new one even
+	// when it has the same address (a form shown again with its errors).
+	b.run(
+		chromedp.Evaluate[chromedp.Void](`window.openimiOldPage = true`),
+		chromedp.Click(chromedp.CSS(sel)),
+		chromedp.Poll[chromedp.Void](`window.openimiOldPage === undefined && document.readyState === "complete"`),
+	)
+}
+
+// check runs axe-core over the page and fails on any serious or critical
+// violation, then saves a screenshot under name.
+func (b *browser) check(name string) {
+	b.t.Helper()
+	var res struct {
+		Violations []struct {
+			ID     string `json:"id"`
+			Impact string `json:"impact"`
+			Help   string `json:"help"`
+			Nodes  []struct {
+				Target []any `json:"target"`
+			} `json:"nodes"`
+		} `json:"violations"`
+	}
+	b.run(chromedp.Evaluate[chromedp.Void](b.axe))
+	encoded := value(b, chromedp.Evaluate[string](
+		`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify({violations: r.violations}))`, chromedp.EvalAwaitPromise))
+	if err := json.Unmarshal([]byte(encoded), &res); err != nil {
+		b.t.Fatalf("axe result: %v", err)
+	}
+	for _, v := range res.Violations {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			b.t.Errorf("page %s (%s): axe %s violation %s: %s at %v", name, b.path(), v.Impact, v.ID, v.Help, v.Nodes)
+		}
+	}
+	png := value(b, chromedp.FullScreenshot(100))
+	file := filepath.Join(b.shot, name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", file)
+}
+
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// mailLink waits for a mail to the address whose link contains want and
+// returns that link.
+func mailLink(t *testing.T, sys *systemtest.System, to, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, m := range sys.Mail.Messages(t, to) {
+			full := sys.Mail.Message(t, m.ID)
+			for _, l := range linkPattern.FindAllString(full.Text, -1) {
+				if strings.Contains(l, want) {
+					return l
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no mail to %s with a link to %s", to, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
