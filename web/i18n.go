@@ -76,7 +76,7 @@ func (l *locales) text(lang, key string, args ...any) string {
 			return key
 		}
 	}
-	if len(args) == 0 {
+	if len(args) == 0 || !strings.Contains(s, "%") {
 		return s
 	}
 	return fmt.Sprintf(s, args...)

@@ -29,7 +29,7 @@ type pages struct {
 func loadPages() (*pages, error) {
 	funcs := template.FuncMap{
 		// fieldID is the id of a form field, which the error summary links to.
-		"fieldID": func(name string) string { return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "").Replace(name) },
+		"fieldID":     func(name string) string { return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "").Replace(name) },
 		"minPassword": func() int { return password.MinLength },
 		// input is what the "field" template shows: one labelled input.
 		"input": func(p *Page, name, typ, autocomplete string) map[string]any {

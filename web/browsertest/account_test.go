@@ -126,7 +126,7 @@ func TestSignIn_AFormPostedWithoutItsTokenIsRefusedAndDoesNothing(t *testing.T) 
 	// A token from elsewhere is refused as well.
 	b.open("/sign-in")
 	b.fill("email", official.Email, "password", systemtest.ActivePassword)
-	b.run(chromedp.SetValue(chromedp.CSS(`[name=csrf_token]`), "forged"))
+	b.run(chromedp.Evaluate[chromedp.Void](`document.querySelector('[name=csrf_token]').value = "forged"`))
 	b.submit(`main button[type=submit]`)
 	if got := b.text("main"); !strings.Contains(got, "could not be accepted") {
 		t.Errorf("a form with a forged token reads %q", got)

@@ -147,7 +147,7 @@ func (b *browser) fill(pairs ...string) {
 	b.t.Helper()
 	for i := 0; i+1 < len(pairs); i += 2 {
 		sel := chromedp.CSS(fmt.Sprintf(`[name=%q]`, pairs[i]))
-		b.run(chromedp.SetValue(sel, ""), chromedp.SendKeys(sel, pairs[i+1]))
+		b.run(chromedp.Clear(sel), chromedp.SendKeys(sel, pairs[i+1]))
 	}
 }
 
@@ -156,11 +156,26 @@ func (b *browser) submit(sel string) {
 	b.t.Helper()
 	// The old document is marked, so that the wait ends on the new one even
 	// when it has the same address (a form shown again with its errors).
-	b.run(
-		chromedp.Evaluate[chromedp.Void](`window.openimiOldPage = true`),
-		chromedp.Click(chromedp.CSS(sel)),
-		chromedp.Poll[chromedp.Void](`window.openimiOldPage === undefined && document.readyState === "complete"`),
-	)
+	b.run(chromedp.Evaluate[chromedp.Void](`window.openimiOldPage = true`), chromedp.Click(chromedp.CSS(sel)))
+	b.waitForNewPage()
+}
+
+// waitForNewPage waits until the marked document has been replaced by a
+// loaded one. While the browser navigates, the old document's context goes
+// away under the evaluation; that error only means "not yet".
+func (b *browser) waitForNewPage() {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.openimiOldPage === undefined && document.readyState === "complete"`))
+		if err == nil && loaded {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("the next page did not load: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // check runs axe-core over the page and fails on any serious or critical
