@@ -68,6 +68,8 @@ func statusOf(k cases.Kind) (int, bool) {
 		return http.StatusTooManyRequests, true
 	case cases.Unavailable:
 		return http.StatusServiceUnavailable, true
+	case cases.Unsupported:
+		return http.StatusUnsupportedMediaType, true
 	}
 	return 0, false
 }

@@ -35,6 +35,8 @@ const (
 	TooMany
 	// Unavailable: a dependency is down; trying later may succeed.
 	Unavailable
+	// Unsupported: content of a type not accepted (a file's).
+	Unsupported
 )
 
 // FieldError names one field of the input that failed validation, in the

@@ -25,9 +25,9 @@ var deskConditions = map[DeskFilter]string{
 	// when it is escalated again.
 	DeskEscalated: `r.escalated_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM request_events e
 		WHERE e.request_id = r.id AND e.at >= r.escalated_at AND e.kind IN ` + interventionKinds + `)`,
-	// Overdue while still unanswered: once answered a request waits for
-	// its requester, not its responder.
-	DeskOverdue:            "r.overdue AND r.state IN ('AWAITING_ACCEPTANCE', 'ACCEPTED')",
+	// Overdue as OverdueCondition defines it, for the desk, the boxes, the
+	// request's view and the scoreboard alike.
+	DeskOverdue:            OverdueCondition("r."),
 	DeskReferred:           "r.state = 'REFERRED'",
 	DeskAwaitingAcceptance: "r.state = 'AWAITING_ACCEPTANCE'",
 }
@@ -35,6 +35,29 @@ var deskConditions = map[DeskFilter]string{
 // interventionKinds are the timeline's kinds of a coordinator's
 // intervention (workflows.Interventions).
 const interventionKinds = "('coordinator-forward', 'coordinator-accept', 'chase', 'coordinator-note', 'return', 'coordinator-close')"
+
+// OverdueCondition is the SQL of SPEC §3's overdue, judged at @asof with
+// days of @day seconds, for the requests table under the given alias
+// prefix ("r." or ""): the request was sent and is still open, its
+// responder has not answered yet, and the day after its agreed reply date
+// (the needed-by date, or the date proposed and agreed) has begun. A
+// request not yet accepted is overdue by the same date: its requester
+// waits for the answer all the same. Request.OverdueAt is the same rule
+// in Go; the desk, the boxes, the request's view and the scoreboard all
+// use one or the other.
+func OverdueCondition(alias string) string {
+	return fmt.Sprintf(`(%[1]ssent_at < @asof AND (%[1]sclosed_at IS NULL OR %[1]sclosed_at >= @asof)
+		AND (%[1]sanswered_at IS NULL OR %[1]sanswered_at >= @asof)
+		AND %[1]sreply_due + make_interval(secs => CAST(@day AS float8)) <= @asof)`, alias)
+}
+
+// OverdueAt tells whether the request is overdue at asOf, with days of
+// day (OverdueCondition's rule).
+func (r Request) OverdueAt(asOf time.Time, day time.Duration) bool {
+	before := func(t *time.Time) bool { return t != nil && t.Before(asOf) }
+	return before(r.SentAt) && !before(r.ClosedAt) && !before(r.AnsweredAt) &&
+		r.ReplyDue != nil && !r.ReplyDue.Add(day).After(asOf)
+}
 
 // openStates are the states in which a request waits for somebody.
 const openStates = "('AWAITING_ACCEPTANCE', 'ACCEPTED', 'ANSWERED', 'CLARIFICATION_REQUESTED', 'REFERRED')"
@@ -49,8 +72,11 @@ type CoordinatorScope struct {
 
 // DeskQuery selects a page of a coordinator's desk.
 type DeskQuery struct {
-	Scope    CoordinatorScope
-	Filter   DeskFilter
+	Scope  CoordinatorScope
+	Filter DeskFilter
+	// AsOf and Day are the moment and the day length overdue is judged by.
+	AsOf     time.Time
+	Day      time.Duration
 	Page     int
 	PageSize int
 }
@@ -97,6 +123,7 @@ func (s *Store) CoordinationDesk(ctx context.Context, q DeskQuery) ([]DeskItem, 
 		AND (@area = '' OR r.area_code = @area)
 		AND (` + strings.Join(trays, " OR ") + `)`
 	args := map[string]any{"country": q.Scope.Country, "region": q.Scope.Region, "area": q.Scope.Area,
+		"asof": q.AsOf, "day": q.Day.Seconds(),
 		"limit": q.PageSize, "offset": (q.Page - 1) * q.PageSize}
 	db := s.db.WithContext(ctx)
 	var total int64
@@ -223,7 +250,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 		count(*) FILTER (WHERE closed_at < @asof AND effort_rating <= 2) AS negative_effort,
 		count(*) FILTER (WHERE closed_at < @asof AND effort_rating IS NOT NULL) AS rated_effort,
 		count(*) FILTER (WHERE ` + open + `) AS open,
-		count(*) FILTER (WHERE ` + open + ` AND (answered_at IS NULL OR answered_at >= @asof) AND reply_due + ` + day + ` <= @asof) AS overdue,
+		count(*) FILTER (WHERE ` + OverdueCondition("") + `) AS overdue,
 		count(*) FILTER (WHERE first_escalated_at < @asof) AS escalated
 		FROM base GROUP BY direction, grp ORDER BY grp, direction`
 	args := map[string]any{

@@ -67,10 +67,13 @@ func (s *Store) RecordRequestEvent(ctx context.Context, ev RequestEventRecord, a
 		if ev.Details == nil {
 			details = []byte("{}")
 		}
+		// Any free text (an acceptance's or a closure's as much as a
+		// message's) may name the data subject: each is personal, so
+		// redacted, blocked and deleted like personal data (SPEC §4).
 		res := tx.Exec(`INSERT INTO request_events
 			(request_id, event_key, kind, actor_user, authority, text, text_lang, personal, details, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING`,
-			ev.RequestID, ev.Key, ev.Kind, ev.ActorUser, ev.Authority, ev.Text, ev.TextLang, ev.Personal, string(details), ev.At)
+			ev.RequestID, ev.Key, ev.Kind, ev.ActorUser, ev.Authority, ev.Text, ev.TextLang, ev.Personal || ev.Text != "", string(details), ev.At)
 		if res.Error != nil {
 			return fmt.Errorf("record request event %s: %w", ev.Key, res.Error)
 		}
@@ -159,7 +162,7 @@ func deletePersonalData(tx *gorm.DB, requestID uuid.UUID) error {
 	steps := []struct{ what, query string }{
 		{"personal fields", "DELETE FROM request_personal_data WHERE request_id = ?"},
 		{"personal answers", "UPDATE request_answers SET value = '' WHERE request_id = ? AND personal"},
-		{"personal texts", "UPDATE request_events SET text = '' WHERE request_id = ? AND personal"},
+		{"personal texts", "UPDATE request_events SET text = '' WHERE request_id = ? AND (personal OR text <> '')"},
 		{"free text", "UPDATE requests SET free_text = '' WHERE id = ?"},
 		{"personal attachments", "UPDATE request_attachments SET content = NULL, filename = 'deleted', deleted_at = now() WHERE request_id = ? AND personal AND deleted_at IS NULL"},
 	}

@@ -207,13 +207,19 @@ func (s *Store) RequestTimeline(ctx context.Context, id uuid.UUID) ([]RequestEve
 type RequestFilter struct {
 	Authority uuid.UUID
 	// Incoming lists requests the authority responds to; otherwise those it sent or drafts.
-	Incoming  bool
+	Incoming bool
+	// Areas are the areas the reader holds a role in: need-to-know is per
+	// area, so a box shows no request of any other (SPEC §4).
+	Areas     []string
 	State     string
 	Area      string
 	Overdue   *bool
 	Escalated *bool
-	Page      int
-	PageSize  int
+	// AsOf and Day are the moment and the day length overdue is judged by.
+	AsOf     time.Time
+	Day      time.Duration
+	Page     int
+	PageSize int
 }
 
 // ListRequests pages through a box, most recently changed first.
@@ -224,6 +230,10 @@ func (s *Store) ListRequests(ctx context.Context, f RequestFilter) ([]Request, i
 	} else {
 		q = q.Where("requesting_authority = ?", f.Authority)
 	}
+	if len(f.Areas) == 0 {
+		return []Request{}, 0, nil
+	}
+	q = q.Where("area_code IN ?", f.Areas)
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
 	}
@@ -231,7 +241,11 @@ func (s *Store) ListRequests(ctx context.Context, f RequestFilter) ([]Request, i
 		q = q.Where("area_code = ?", f.Area)
 	}
 	if f.Overdue != nil {
-		q = q.Where("overdue = ?", *f.Overdue)
+		cond := OverdueCondition("")
+		if !*f.Overdue {
+			cond = "NOT " + cond
+		}
+		q = q.Where(cond, map[string]any{"asof": f.AsOf, "day": f.Day.Seconds()})
 	}
 	if f.Escalated != nil {
 		if *f.Escalated {
@@ -358,6 +372,17 @@ func (s *Store) ClaimForSending(ctx context.Context, id uuid.UUID) (Request, err
 		return Request{}, ErrNotDraft
 	}
 	return r, nil
+}
+
+// ReleaseStaleClaim releases the claim of a draft taken at claimedAt and
+// still held, when its sender vanished before starting the workflow; it
+// reports whether it did. A newer claim is left alone.
+func (s *Store) ReleaseStaleClaim(ctx context.Context, id uuid.UUID, claimedAt time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Exec("UPDATE requests SET sending_at = NULL WHERE id = ? AND state = ? AND sending_at = ?", id, Draft, claimedAt)
+	if res.Error != nil {
+		return false, fmt.Errorf("release a stale claim: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
 }
 
 // ReleaseSending gives a draft back to its authors after its sending failed.

@@ -206,3 +206,23 @@ func ManageUsers(p Principal, authority uuid.UUID) Decision {
 	}
 	return NotFound
 }
+
+// InRequestArea: need-to-know for a request is per legislative area. An
+// official of a party authority takes part in a request only with a role
+// in its area (request handler or allocator); colleagues without one are
+// told it does not exist (SPEC §4).
+func InRequestArea(p Principal, area string) bool {
+	return p.Has(models.RequestHandler, area) || p.Has(models.Allocator, area)
+}
+
+// RequestAreas are the areas in which the principal takes part in
+// requests, for the boxes: the store lists only requests of these.
+func RequestAreas(p Principal) []string {
+	var out []string
+	for _, g := range p.Grants {
+		if g.Role.PerArea() && g.Area != "" && !slices.Contains(out, g.Area) {
+			out = append(out, g.Area)
+		}
+	}
+	return out
+}

@@ -1,9 +1,9 @@
-package api
+package cases
 
 import "testing"
 
 func TestStats_BandsFollowTheThresholdsOfTheScoreboard(t *testing.T) {
-	cases := []struct {
+	tests := []struct {
 		name string
 		band func(float64) Band
 		in   float64
@@ -22,7 +22,7 @@ func TestStats_BandsFollowTheThresholdsOfTheScoreboard(t *testing.T) {
 		{"negative 14.9 %", negativeBand, 14.9, Yellow},
 		{"negative 15 %", negativeBand, 15, Red},
 	}
-	for _, c := range cases {
+	for _, c := range tests {
 		if got := c.band(c.in); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}

@@ -1,4 +1,4 @@
-package api
+package cases
 
 import (
 	"encoding/json"
@@ -34,30 +34,30 @@ func BenchmarkRequestView_JSON(b *testing.B) {
 	text := "Firma jest wpisana do Krajowego Rejestru Sądowego od 2 maja 2019 r. i nie ma wobec niej sankcji."
 	size := 0
 	for b.Loop() {
-		v := requestView{
+		v := RequestView{
 			ID: uuid.New(), Reference: "IMI-2026-000123", Area: "services", State: "CLOSED",
 			Subject: "Bauunternehmen Kowalski Sp. z o.o.", SubjectLang: "de",
 			RequestingAuthority: authority, RespondingAuthority: authority, NeededBy: "2026-12-17",
 			SentAt: &now, ReplyDueDate: "2026-12-17", ReplyDueAt: &now, ClosedAt: &now, Lang: "pl",
 			PersonalData:       map[string]string{"name": "Jan Kowalski", "date_of_birth": "1975-03-14"},
-			PersonalDataStatus: personalShown,
-			FreeText:           textView{Text: &text, Lang: "de"},
-			Attachments:        []attachmentView{}, AllowedActions: []workflows.Action{},
+			PersonalDataStatus: PersonalShown,
+			FreeText:           TextView{Text: &text, Lang: "de"},
+			Attachments:        []AttachmentView{}, AllowedActions: []workflows.Action{},
 		}
 		for _, code := range codes {
 			q, _ := area.Question(code)
 			t, used, fallback := q.Text.In("pl")
-			qv := questionView{Code: code, Text: t, Lang: used, Fallback: fallback, AnswerType: string(q.Type), Personal: q.PersonalData}
+			qv := QuestionView{Code: code, Text: t, Lang: used, Fallback: fallback, AnswerType: string(q.Type), Personal: q.PersonalData}
 			for _, o := range q.Options {
 				label, _, _ := o.Label.In("pl")
-				qv.Options = append(qv.Options, option{Code: o.Code, Label: label})
+				qv.Options = append(qv.Options, OptionView{Code: o.Code, Label: label})
 			}
 			value := "yes"
-			qv.Answer = &answerOut{Value: &value, AnsweredAt: now}
+			qv.Answer = &AnswerOutput{Value: &value, AnsweredAt: now}
 			v.Questions = append(v.Questions, qv)
 		}
 		for _, kind := range []string{"answer", "request-clarification", "clarify"} {
-			v.Messages = append(v.Messages, messageView{Kind: kind, Authority: &authority, Actor: &authority, At: now, textView: textView{Text: &text, Lang: "pl"}})
+			v.Messages = append(v.Messages, MessageView{Kind: kind, Authority: &authority, Actor: &authority, At: now, TextView: TextView{Text: &text, Lang: "pl"}})
 		}
 		data, err := json.Marshal(v)
 		if err != nil {
