@@ -92,7 +92,10 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /reset-password/request", h.requestPasswordReset)
 	mux.HandleFunc("GET /register", h.registerForm)
 	mux.HandleFunc("POST /register", h.register)
+	mux.HandleFunc("GET /requests", h.box)
 	mux.HandleFunc("GET /requests/{id}", h.requestPage)
+	mux.HandleFunc("POST /requests/{id}/send", h.sendRequest)
+	mux.HandleFunc("POST /requests/{id}/actions/{action}", h.act)
 	mux.HandleFunc("GET /registrations/{id}", h.registrationPage)
 	if h.devMail != "" {
 		mux.HandleFunc("GET /dev/mail", h.devMailbox)

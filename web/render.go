@@ -31,6 +31,13 @@ func loadPages() (*pages, error) {
 		// fieldID is the id of a form field, which the error summary links to.
 		"fieldID":     func(name string) string { return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "").Replace(name) },
 		"minPassword": func() int { return password.MinLength },
+		"deref": func(s *string) string {
+			if s == nil {
+				return ""
+			}
+			return *s
+		},
+		"list": func(items ...string) []string { return items },
 		// input is what the "field" template shows: one labelled input.
 		"input": func(p *Page, name, typ, autocomplete string) map[string]any {
 			return map[string]any{"Page": p, "Name": name, "Type": typ, "Autocomplete": autocomplete}
@@ -108,6 +115,24 @@ type FieldMessage struct {
 
 // T translates a key for the page's reader.
 func (p *Page) T(key string, args ...any) string { return p.h.texts.text(p.Lang, key, args...) }
+
+// Label translates prefix+key when the pages know it, else shows key as it
+// is (an event kind added since the translations were written).
+func (p *Page) Label(prefix, key string) string {
+	if p.h.texts.has(prefix + key) {
+		return p.T(prefix + key)
+	}
+	return key
+}
+
+// Day writes a date given as YYYY-MM-DD in the reader's language.
+func (p *Page) Day(date string) string {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return date
+	}
+	return p.h.texts.date(p.Lang, t)
+}
 
 // Date writes a day in the reader's language.
 func (p *Page) Date(t time.Time) string { return p.h.texts.date(p.Lang, t) }

@@ -233,3 +233,13 @@ func mailLink(t *testing.T, sys *systemtest.System, to, want string) string {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// pageStatus opens a path and returns the HTTP status the page came with.
+func pageStatus(t *testing.T, b *browser, path string) int {
+	t.Helper()
+	resp := value(b, chromedp.NavigateResponse(b.url(path)))
+	if resp == nil {
+		t.Fatalf("no response for %s", path)
+	}
+	return int(resp.Status)
+}
