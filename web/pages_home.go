@@ -27,7 +27,7 @@ func trays() []tray {
 		{Key: "to_answer", Box: "incoming", Query: url.Values{"state": {"ACCEPTED"}}},
 		{Key: "overdue", Box: "incoming", Query: url.Values{"overdue": {yes}}, Alert: true},
 		{Key: "answers_to_read", Box: "outgoing", Query: url.Values{"state": {"ANSWERED"}}},
-		{Key: "clarifications", Box: "outgoing", Query: url.Values{"state": {"CLARIFICATION_REQUESTED"}}},
+		{Key: "clarifications", Box: "incoming", Query: url.Values{"state": {"CLARIFICATION_REQUESTED"}}},
 		{Key: "drafts", Box: "outgoing", Query: url.Values{"state": {"DRAFT"}}},
 	}
 }

@@ -38,6 +38,15 @@ func loadPages() (*pages, error) {
 			return *s
 		},
 		"list": func(items ...string) []string { return items },
+		// optionLabel is a choice answer's label in the reader's language.
+		"optionLabel": func(options []cases.OptionView, code string) string {
+			for _, o := range options {
+				if o.Code == code {
+					return o.Label
+				}
+			}
+			return code
+		},
 		// input is what the "field" template shows: one labelled input.
 		"input": func(p *Page, name, typ, autocomplete string) map[string]any {
 			return map[string]any{"Page": p, "Name": name, "Type": typ, "Autocomplete": autocomplete}

@@ -38,6 +38,12 @@ type browser struct {
 
 func newBrowser(t *testing.T, sys *systemtest.System) *browser {
 	t.Helper()
+	return newBrowserIn(t, sys, "en")
+}
+
+// newBrowserIn is a browser whose Accept-Language is lang.
+func newBrowserIn(t *testing.T, sys *systemtest.System, lang string) *browser {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Debian's chromium at %s (apt-get install chromium): %v", chromiumPath, err)
 	}
@@ -55,6 +61,7 @@ func newBrowser(t *testing.T, sys *systemtest.System) *browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("accept-lang", lang),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
@@ -98,7 +105,9 @@ func screenshotDir(t *testing.T) string {
 
 func (b *browser) run(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, steps...); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.t.Fatalf("browser: %v", err)
 	}
 }
@@ -106,7 +115,9 @@ func (b *browser) run(steps ...chromedp.Action[chromedp.Void]) {
 // value runs an action that reads something.
 func value[T any](b *browser, a chromedp.Action[T]) T {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, a)
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
 	if err != nil {
 		b.t.Fatalf("browser: %v", err)
 	}
@@ -145,9 +156,18 @@ func (b *browser) text(sel string) string {
 // fill types into the fields, each given as its name and value.
 func (b *browser) fill(pairs ...string) {
 	b.t.Helper()
+	b.fillIn("main", pairs...)
+}
+
+// fillIn types into the fields of the form scope selects.
+func (b *browser) fillIn(scope string, pairs ...string) {
+	b.t.Helper()
 	for i := 0; i+1 < len(pairs); i += 2 {
-		sel := chromedp.CSS(fmt.Sprintf(`[name=%q]`, pairs[i]))
-		b.run(chromedp.Clear(sel), chromedp.SendKeys(sel, pairs[i+1]))
+		css := fmt.Sprintf(`%s [name=%q]`, scope, pairs[i])
+		b.run(
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, css)),
+			chromedp.SendKeys(chromedp.CSS(css), pairs[i+1]),
+		)
 	}
 }
 
@@ -242,4 +262,25 @@ func pageStatus(t *testing.T, b *browser, path string) int {
 		t.Fatalf("no response for %s", path)
 	}
 	return int(resp.Status)
+}
+
+// openAction unfolds the form of one of the request's actions.
+func (b *browser) openAction(action string) {
+	b.t.Helper()
+	if !value(b, chromedp.Evaluate[bool](`!!document.querySelector('form[action$="/actions/` + action + `"]')`)) {
+		b.t.Fatalf("no form for %s at %s; the page reads %q", action, b.path(), b.text("main"))
+	}
+	b.run(chromedp.Click(chromedp.CSS(`details:has(form[action$="/actions/` + action + `"]) summary`)))
+}
+
+// fillAction types into the fields of an action's form.
+func (b *browser) fillAction(action string, pairs ...string) {
+	b.t.Helper()
+	b.fillIn(`form[action$="/actions/`+action+`"]`, pairs...)
+}
+
+// act posts one of the request's actions from its form.
+func (b *browser) act(action string) {
+	b.t.Helper()
+	b.submit(`form[action$="/actions/` + action + `"] button[type=submit]`)
 }
