@@ -267,7 +267,7 @@ func pageStatus(t *testing.T, b *browser, path string) int {
 // openAction unfolds the form of one of the request's actions.
 func (b *browser) openAction(action string) {
 	b.t.Helper()
-	if !value(b, chromedp.Evaluate[bool](`!!document.querySelector('form[action$="/actions/` + action + `"]')`)) {
+	if !value(b, chromedp.Evaluate[bool](`!!document.querySelector('form[action$="/actions/`+action+`"]')`)) {
 		b.t.Fatalf("no form for %s at %s; the page reads %q", action, b.path(), b.text("main"))
 	}
 	b.run(chromedp.Click(chromedp.CSS(`details:has(form[action$="/actions/` + action + `"]) summary`)))
