@@ -1,8 +1,13 @@
 package api_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,20 +42,95 @@ func TestLogin_WrongPasswordIs401AndTheRightOneGivesAWorkingToken(t *testing.T) 
 	}
 }
 
-func TestLogin_FiveFailuresLockTheAccountWith429EvenForTheRightPassword(t *testing.T) {
+// from is a client whose connections come from the loopback address ip
+// (127.0.0.2, ...): the API sees it as another client address, as it would
+// an attacker's machine.
+func from(ip string) *http.Client {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	return &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+}
+
+// postFrom posts body as JSON from the client at ip.
+func postFrom(t *testing.T, sys *systemtest.System, ip, path string, body any) systemtest.Response {
+	t.Helper()
+	data, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := from(ip)
+	defer client.CloseIdleConnections()
+	resp, err := client.Post(sys.URL+path, "application/json", bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("POST %s from %s: %v", path, ip, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return systemtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+}
+
+func login(email, pw string) map[string]string {
+	return map[string]string{"email": email, "password": pw}
+}
+
+func TestLogin_GuessesFromOneAddressLockThatAddressOutButNotTheOfficial(t *testing.T) {
 	sys := systemtest.Start(t, systemtest.Options{})
+	const attacker, official = "127.0.0.2", "127.0.0.3"
 	for i := range 5 {
-		resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": fmt.Sprintf("guess number %d", i)})
+		resp := postFrom(t, sys, attacker, "/api/v1/auth/login", login(sys.HelpdeskEmail, fmt.Sprintf("guess number %d", i)))
 		if resp.Status != http.StatusUnauthorized {
-			t.Fatalf("failure %d: %d, want 401", i+1, resp.Status)
+			t.Fatalf("guess %d: %d %s, want 401", i+1, resp.Status, resp.Body)
 		}
 	}
-	resp := sys.Do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": sys.HelpdeskEmail, "password": sys.HelpdeskPassword})
+	// The guessing address is refused from now on, even with the right
+	// password, so that guessing on tells it nothing.
+	resp := postFrom(t, sys, attacker, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword))
 	if resp.Status != http.StatusTooManyRequests || resp.ErrorCode() != "too_many_attempts" {
-		t.Fatalf("sixth attempt: %d %s, want 429", resp.Status, resp.Body)
+		t.Fatalf("sixth attempt from the guessing address: %d %s, want 429 too_many_attempts", resp.Status, resp.Body)
 	}
-	if resp.Header.Get("Retry-After") == "" {
-		t.Error("429 without Retry-After")
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra <= 0 {
+		t.Errorf("429 with Retry-After %q, want a number of seconds", resp.Header.Get("Retry-After"))
+	}
+	// The official, from their own address, still signs in.
+	resp = postFrom(t, sys, official, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword))
+	if resp.Status != http.StatusOK {
+		t.Fatalf("the official from their own address: %d %s, want 200", resp.Status, resp.Body)
+	}
+	// The guessing address may still sign in to other accounts (its limit
+	// is per account), until it fails too often overall.
+	other := sys.NationalCoordinator(t, "AT")
+	if resp := postFrom(t, sys, attacker, "/api/v1/auth/login", login(other.Email, systemtest.ActivePassword)); resp.Status != http.StatusOK {
+		t.Errorf("the guessing address signing in to another account: %d %s, want 200", resp.Status, resp.Body)
+	}
+}
+
+func TestLogin_GuessesFromManyAddressesLeaveTheOfficialsFamiliarAddressOpen(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	const office = "127.0.0.3"
+	// The official has signed in from the office before.
+	if resp := postFrom(t, sys, office, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword)); resp.Status != http.StatusOK {
+		t.Fatalf("first sign-in: %d %s", resp.Status, resp.Body)
+	}
+	// Twenty guesses at the account from five addresses, none of which
+	// meets its own limit.
+	for a := range 5 {
+		for i := range 4 {
+			ip := fmt.Sprintf("127.0.1.%d", a+1)
+			if resp := postFrom(t, sys, ip, "/api/v1/auth/login", login(sys.HelpdeskEmail, fmt.Sprintf("guess %d", i))); resp.Status != http.StatusUnauthorized {
+				t.Fatalf("guess %d from %s: %d %s, want 401", i+1, ip, resp.Status, resp.Body)
+			}
+		}
+	}
+	// A stranger's address is refused, right password or not...
+	resp := postFrom(t, sys, "127.0.2.1", "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword))
+	if resp.Status != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("a new address during the attack: %d %s, want 429 with Retry-After", resp.Status, resp.Body)
+	}
+	// ...the office is not.
+	if resp := postFrom(t, sys, office, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword)); resp.Status != http.StatusOK {
+		t.Fatalf("the official's familiar address during the attack: %d %s, want 200", resp.Status, resp.Body)
 	}
 }
 
@@ -152,5 +232,68 @@ func TestPasswordReset_ByEmailedLinkEndsEverySessionAndWorksOnce(t *testing.T) {
 	}
 	if r := sys.Do(t, http.MethodPost, "/api/v1/auth/password-reset", "", map[string]string{"token": expired, "password": "yet another passphrase"}); r.Status != http.StatusGone {
 		t.Errorf("expired reset link: %d, want 410", r.Status)
+	}
+}
+
+func TestPasswordReset_RequestsAreLimitedPerAddressAndPerClientAlikeForKnownAndUnknownAddresses(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	official := sys.NationalCoordinator(t, "AT")
+	const path = "/api/v1/auth/password-reset/request"
+
+	for _, address := range []string{official.Email, "nobody-" + official.Email} {
+		for i := range 3 {
+			if r := postFrom(t, sys, fmt.Sprintf("127.0.3.%d", i+1), path, map[string]string{"email": address}); r.Status != http.StatusAccepted {
+				t.Fatalf("reset %d for %s: %d %s, want 202", i+1, address, r.Status, r.Body)
+			}
+		}
+		// A fourth for the same address, from yet another client, is
+		// refused: the same answer whether the account exists or not.
+		r := postFrom(t, sys, "127.0.3.9", path, map[string]string{"email": address})
+		if r.Status != http.StatusTooManyRequests || r.ErrorCode() != "too_many_attempts" || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("fourth reset for %s: %d %s, want 429 with Retry-After", address, r.Status, r.Body)
+		}
+	}
+	// The official got three links, not more.
+	sys.Mail.WaitForMessages(t, official.Email, 3, 30*time.Second)
+	var outbox int64
+	if err := sys.Store.DB().Raw("SELECT count(*) FROM mail_outbox WHERE template = 'password_reset'").Scan(&outbox).Error; err != nil {
+		t.Fatal(err)
+	}
+	if outbox != 3 {
+		t.Errorf("%d reset mails enqueued, want 3 (none for the unknown address, none beyond the limit)", outbox)
+	}
+
+	// One client asking about many addresses is refused after ten.
+	const client = "127.0.4.1"
+	for i := range 10 {
+		if r := postFrom(t, sys, client, path, map[string]string{"email": fmt.Sprintf("someone-%d@example.eu", i)}); r.Status != http.StatusAccepted {
+			t.Fatalf("reset %d from one client: %d %s, want 202", i+1, r.Status, r.Body)
+		}
+	}
+	if r := postFrom(t, sys, client, path, map[string]string{"email": official.Email}); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("eleventh reset from one client: %d %s, want 429", r.Status, r.Body)
+	}
+}
+
+func TestLinks_MadeUpTokensAreRefusedAndThenLimitedPerClient(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	const client = "127.0.5.1"
+	for i := range 10 {
+		path := "/api/v1/auth/activate"
+		if i%2 == 1 {
+			path = "/api/v1/auth/password-reset"
+		}
+		r := postFrom(t, sys, client, path, map[string]string{"token": fmt.Sprintf("made-up-%d", i), "password": systemtest.ActivePassword})
+		if r.Status != http.StatusGone || r.ErrorCode() != "link_invalid" {
+			t.Fatalf("made-up token %d: %d %s, want 410 link_invalid", i+1, r.Status, r.Body)
+		}
+	}
+	r := postFrom(t, sys, client, "/api/v1/auth/activate", map[string]string{"token": "made-up-11", "password": systemtest.ActivePassword})
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("eleventh token from one client: %d %s, want 429 with Retry-After", r.Status, r.Body)
+	}
+	// Another client is not concerned.
+	if r := postFrom(t, sys, "127.0.5.2", "/api/v1/auth/activate", map[string]string{"token": "made-up", "password": systemtest.ActivePassword}); r.Status != http.StatusGone {
+		t.Errorf("a made-up token from another client: %d %s, want 410", r.Status, r.Body)
 	}
 }

@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -126,4 +129,150 @@ func TestDirectory_BadInputOnEveryEndpointIs4xxAndWritesNothing(t *testing.T) {
 func mergeKind(body map[string]any, kind string) map[string]any {
 	body["kind"] = kind
 	return body
+}
+
+// fieldsNamed are the fields an error's details name.
+func fieldsNamed(t *testing.T, resp systemtest.Response) []string {
+	t.Helper()
+	var body struct {
+		Error struct {
+			Details []struct {
+				Field string `json:"field"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	resp.JSON(t, &body)
+	var out []string
+	for _, d := range body.Error.Details {
+		out = append(out, d.Field)
+	}
+	return out
+}
+
+func TestDirectory_HostileTextInBodiesAndQueriesIs422NamingTheFieldAndWritesNothing(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	helpdesk := sys.HelpdeskToken(t)
+	nimic := sys.NationalCoordinator(t, "PL")
+	lda := sys.Authority(t, "PL", "Pomorskie",
+		[]models.AuthorityArea{{AreaCode: "services", Competences: []string{"retail"}}},
+		[]models.UserRole{{Role: models.LocalDataAdministrator}})
+	users := "/api/v1/authorities/" + lda.AuthorityID.String() + "/users"
+	authority := func(field, value string) map[string]any {
+		a := map[string]any{
+			"official_name": "Urząd", "official_name_lang": "pl", "country": "PL", "level": "local", "region": "Pomorskie",
+			"functional_mailbox": "urzad@example.eu", "address": map[string]any{"city": "Gdańsk"},
+			"designation": map[string]any{"pl": "Urząd"},
+			"areas":       []map[string]any{{"area": "services", "competences": []string{"retail"}}},
+		}
+		switch field {
+		case "designation":
+			a["designation"] = map[string]any{"pl": value}
+		case "city":
+			a["address"] = map[string]any{"city": value}
+		case "competence":
+			a["areas"] = []map[string]any{{"area": "services", "competences": []string{value}}}
+		case "":
+		default:
+			a[field] = value
+		}
+		return a
+	}
+	firstUser := func(name string) map[string]any {
+		return map[string]any{"email": "u@example.eu", "display_name": name, "language": "pl"}
+	}
+	// Go's JSON decoder turns invalid UTF-8 and lone surrogates into U+FFFD
+	// but keeps escaped control characters: NUL, ESC, a C1 control.
+	for _, bad := range []string{"a\x00b", "a\x1bb", "a\u0085b"} {
+		before := rowCounts(t, sys)
+		for _, tc := range []struct {
+			name, method, path, token string
+			body                      any
+			field                     string
+		}{
+			{"coordinator name", http.MethodPost, "/api/v1/coordinators", helpdesk,
+				map[string]any{"kind": "national_coordinator", "authority": authority("official_name", bad), "first_user": firstUser("U")}, "authority.official_name"},
+			{"coordinator user", http.MethodPost, "/api/v1/coordinators", helpdesk,
+				map[string]any{"kind": "national_coordinator", "authority": authority("", ""), "first_user": firstUser(bad)}, "first_user.display_name"},
+			{"coordinator scope", http.MethodPost, "/api/v1/coordinators", helpdesk,
+				map[string]any{"kind": "delegated_coordinator", "scope_area": bad, "authority": authority("", ""), "first_user": firstUser("U")}, "scope_area"},
+			{"authority region", http.MethodPost, "/api/v1/authorities", nimic.Token,
+				map[string]any{"authority": authority("region", bad), "first_user": firstUser("U")}, "authority.region"},
+			{"authority designation", http.MethodPost, "/api/v1/authorities", nimic.Token,
+				map[string]any{"authority": authority("designation", bad), "first_user": firstUser("U")}, "authority.designation[pl]"},
+			{"authority city", http.MethodPost, "/api/v1/authorities", nimic.Token,
+				map[string]any{"authority": authority("city", bad), "first_user": firstUser("U")}, "authority.address.city"},
+			{"authority competence", http.MethodPost, "/api/v1/authorities", nimic.Token,
+				map[string]any{"authority": authority("competence", bad), "first_user": firstUser("U")}, "authority.areas[0].competences[0]"},
+			{"invitation note", http.MethodPost, "/api/v1/invitations", nimic.Token,
+				map[string]any{"email": "a@example.eu", "language": "pl", "note": bad}, "note"},
+			{"invitation region", http.MethodPost, "/api/v1/invitations", nimic.Token,
+				map[string]any{"email": "a@example.eu", "language": "pl", "region": bad}, "region"},
+			{"registration name", http.MethodPost, "/api/v1/registrations", "", func() map[string]any {
+				b := registrationBody("x", "x@example.eu")
+				b["authority"].(map[string]any)["official_name"] = bad
+				return b
+			}(), "authority.official_name"},
+			{"registration token", http.MethodPost, "/api/v1/registrations", "", registrationBody(bad, "x@example.eu"), "invitation_token"},
+			{"new user name", http.MethodPost, users, lda.Token,
+				map[string]any{"email": "h@example.eu", "display_name": bad, "language": "pl"}, "display_name"},
+			{"user's new name", http.MethodPatch, users + "/" + lda.UserID.String(), lda.Token,
+				map[string]any{"display_name": bad}, "display_name"},
+			{"rejection reason", http.MethodPost, "/api/v1/registrations/" + uuid.NewString() + "/reject", nimic.Token,
+				map[string]any{"reason": bad}, "reason"},
+			{"login password", http.MethodPost, "/api/v1/auth/login", "",
+				map[string]any{"email": "a@example.eu", "password": bad}, "password"},
+			{"activation token", http.MethodPost, "/api/v1/auth/activate", "",
+				map[string]any{"token": bad, "password": systemtest.ActivePassword}, "token"},
+		} {
+			t.Run(fmt.Sprintf("%s %q", tc.name, bad), func(t *testing.T) {
+				resp := sys.Do(t, tc.method, tc.path, tc.token, tc.body)
+				if resp.Status != http.StatusUnprocessableEntity || resp.ErrorCode() != "validation_failed" {
+					t.Fatalf("%d %s, want 422 validation_failed", resp.Status, resp.Body)
+				}
+				if got := fieldsNamed(t, resp); !slices.Contains(got, tc.field) {
+					t.Errorf("fields %v, want %s among them", got, tc.field)
+				}
+			})
+		}
+		if after := rowCounts(t, sys); !maps.Equal(before, after) {
+			t.Errorf("rows before %v, after hostile bodies %v", before, after)
+		}
+	}
+
+	// Query strings arrive as raw bytes: invalid UTF-8, overlong and
+	// surrogate sequences reach the check as they are.
+	for _, tc := range []struct {
+		path, token, field string
+	}{
+		{"/api/v1/authorities?q=%00", nimic.Token, "q"},
+		{"/api/v1/authorities?q=%ff", nimic.Token, "q"},
+		{"/api/v1/authorities?q=%ed%a0%80", nimic.Token, "q"},
+		{"/api/v1/authorities?q=caf%c3", nimic.Token, "q"},
+		{"/api/v1/authorities?region=%c0%af", nimic.Token, "region"},
+		{"/api/v1/authorities?region=a%00b", nimic.Token, "region"},
+		{"/api/v1/authorities?competence=%00", nimic.Token, "competence"},
+		{"/api/v1/authorities?competence=%ff%fe", nimic.Token, "competence"},
+		{"/api/v1/authorities?area=%ff", nimic.Token, "area"},
+		{"/api/v1/authorities?area=services%00", nimic.Token, "area"},
+		{"/api/v1/authorities?lang=%ff%fe", nimic.Token, "lang"},
+		{"/api/v1/authorities?country=%00", nimic.Token, "country"},
+		{"/api/v1/authorities?level=%00", nimic.Token, "level"},
+		{"/api/v1/authorities/" + lda.AuthorityID.String() + "?lang=%00", nimic.Token, "lang"},
+		{"/api/v1/authorities/" + lda.AuthorityID.String() + "?lang=%c0%af", nimic.Token, "lang"},
+		{"/api/v1/notifications?status=%00", lda.Token, "status"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			resp := sys.Do(t, http.MethodGet, tc.path, tc.token, nil)
+			if resp.Status != http.StatusUnprocessableEntity || resp.ErrorCode() != "validation_failed" {
+				t.Fatalf("%d %s, want 422 validation_failed", resp.Status, resp.Body)
+			}
+			if got := fieldsNamed(t, resp); !slices.Contains(got, tc.field) {
+				t.Errorf("fields %v, want %s among them", got, tc.field)
+			}
+		})
+	}
+	// The search still works afterwards.
+	if resp := sys.Do(t, http.MethodGet, "/api/v1/authorities?q=Urz%C4%85d&region=Pomorskie", nimic.Token, nil); resp.Status != http.StatusOK {
+		t.Errorf("a plain search after the hostile ones: %d %s", resp.Status, resp.Body)
+	}
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,5 +224,64 @@ func TestRegistration_RejectionNeedsAReasonAndLeavesTheAuthorityRejected(t *test
 	}
 	if msgs := sys.Mail.WaitForMessages(t, ldaEmail, 1, 30*time.Second); len(msgs) != 1 {
 		t.Errorf("first user got %d mails, want the rejection", len(msgs))
+	}
+}
+
+func TestRegisterAuthority_NamedInARegionalOfficialLanguageIsAcceptedAndAnUnknownLanguageRefused(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	es := sys.NationalCoordinator(t, "ES")
+	body := func(lang string, designation map[string]string) map[string]any {
+		return map[string]any{
+			"authority": map[string]any{
+				"official_name": "Ajuntament de Lloret de Vistalegre", "official_name_lang": lang,
+				"designation": designation,
+				"country":     "ES", "region": "Illes Balears", "level": "local",
+				"functional_mailbox": systemtest.UniqueEmail("ajuntament"),
+				"areas":              []map[string]any{{"area": "services", "competences": []string{"retail"}}},
+			},
+			"first_user": map[string]any{"email": systemtest.UniqueEmail("lda-ca"), "display_name": "Margalida Mas", "language": "es"},
+		}
+	}
+	resp := sys.Do(t, http.MethodPost, "/api/v1/authorities", es.Token, body("ca", map[string]string{"ca": "Ajuntament", "es": "Ayuntamiento"}))
+	if resp.Status != http.StatusCreated {
+		t.Fatalf("an authority named in Catalan: %d %s, want 201", resp.Status, resp.Body)
+	}
+	var created struct {
+		Authority struct {
+			ID               string `json:"id"`
+			OfficialNameLang string `json:"official_name_lang"`
+		} `json:"authority"`
+	}
+	resp.JSON(t, &created)
+	if created.Authority.OfficialNameLang != "ca" {
+		t.Errorf("official_name_lang = %q, want ca", created.Authority.OfficialNameLang)
+	}
+	for _, lang := range []string{"eu", "gl"} {
+		if r := sys.Do(t, http.MethodPost, "/api/v1/authorities", es.Token, body(lang, nil)); r.Status != http.StatusCreated {
+			t.Errorf("an authority named in %s: %d %s, want 201", lang, r.Status, r.Body)
+		}
+	}
+	for _, tc := range []struct {
+		name        string
+		lang        string
+		designation map[string]string
+		field       string
+	}{
+		{"unknown name language", "xx", nil, "authority.official_name_lang"},
+		{"unknown designation language", "ca", map[string]string{"qq": "Ajuntament"}, "authority.designation.qq"},
+	} {
+		r := sys.Do(t, http.MethodPost, "/api/v1/authorities", es.Token, body(tc.lang, tc.designation))
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %s, want 422", tc.name, r.Status, r.Body)
+			continue
+		}
+		if !strings.Contains(string(r.Body), `"field":"`+tc.field+`","rule":"known_language"`) {
+			t.Errorf("%s: %s, want %s refused as known_language", tc.name, r.Body, tc.field)
+		}
+	}
+	// Catalan names an authority; it is not a language officials read
+	// OpenIMI in.
+	if r := sys.Do(t, http.MethodPost, "/api/v1/invitations", es.Token, map[string]any{"email": systemtest.UniqueEmail("inv"), "language": "ca"}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an invitation to be read in Catalan: %d %s, want 422", r.Status, r.Body)
 	}
 }

@@ -6,35 +6,14 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
-	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/cases"
 )
 
 // Paging bounds: deep pages are refused rather than scanned.
 const (
 	defaultPageSize = 20
-	maxPageSize     = 100
 	maxSearchDepth  = 10_000
 )
-
-type searchQuery struct {
-	Q          string `form:"q" binding:"max=200"`
-	Country    string `form:"country" binding:"omitempty,len=2,uppercase"`
-	Area       string `form:"area" binding:"max=60"`
-	Competence string `form:"competence" binding:"max=80"`
-	Level      string `form:"level" binding:"omitempty,oneof=national regional local"`
-	Region     string `form:"region" binding:"max=100"`
-	Lang       string `form:"lang" binding:"omitempty,len=2,lowercase"`
-	Page       *int   `form:"page" binding:"omitempty,min=1,max=10000"`
-	PageSize   *int   `form:"page_size" binding:"omitempty,min=1,max=100"`
-}
-
-type searchResult struct {
-	Items    []authorityView `json:"items"`
-	Page     int             `json:"page"`
-	PageSize int             `json:"page_size"`
-	Total    int64           `json:"total"`
-	Lang     string          `json:"lang"`
-}
 
 // paging applies the defaults to a page and a page size given in a query,
 // and refuses a page deeper than the lists go, answering 422.
@@ -63,43 +42,21 @@ func (h *handlers) bindQuery(c *gin.Context, dst any) bool {
 	return h.checkStruct(c, dst)
 }
 
-// searchAuthorities finds the competent authority abroad: words in any
-// language, filters, ranked and paged, shown in the caller's language.
+// bindQueryInput decodes query parameters into a use case's input, which
+// the use case validates: 400 for a value of the wrong type.
+func (h *handlers) bindQueryInput(c *gin.Context, dst any) bool {
+	if err := binding.MapFormWithTag(dst, c.Request.URL.Query(), "form"); err != nil {
+		abortWithError(c, http.StatusBadRequest, "invalid_query", "a query parameter has the wrong type: "+err.Error(), nil)
+		return false
+	}
+	return true
+}
+
+// searchAuthorities finds the competent authority abroad.
 func (h *handlers) searchAuthorities(c *gin.Context) {
-	var q searchQuery
-	if !h.bindQuery(c, &q) {
+	var in cases.SearchAuthoritiesInput
+	if !h.bindQueryInput(c, &in) {
 		return
 	}
-	page, pageSize, ok := paging(c, q.Page, q.PageSize, defaultPageSize)
-	if !ok {
-		return
-	}
-	var errs []FieldError
-	if q.Country != "" && !h.ref.HasCountry(q.Country) {
-		errs = append(errs, FieldError{Field: "country", Rule: "known_country", Param: q.Country})
-	}
-	if q.Area != "" && !h.ref.HasArea(q.Area) {
-		errs = append(errs, FieldError{Field: "area", Rule: "known_area", Param: q.Area})
-	}
-	if q.Competence != "" && q.Area != "" && h.ref.HasArea(q.Area) && !h.ref.HasCompetence(q.Area, q.Competence) {
-		errs = append(errs, FieldError{Field: "competence", Rule: "known_competence", Param: q.Competence})
-	}
-	if len(errs) > 0 {
-		fieldErrors(c, errs)
-		return
-	}
-	found, total, err := h.store.SearchAuthorities(c.Request.Context(), models.AuthoritySearch{
-		Words: q.Q, Country: q.Country, Area: q.Area, Competence: q.Competence,
-		Level: models.Level(q.Level), Region: q.Region, Page: page, PageSize: pageSize,
-	})
-	if err != nil {
-		h.internalError(c, err)
-		return
-	}
-	lang := h.language(c)
-	out := searchResult{Items: make([]authorityView, 0, len(found)), Page: page, PageSize: pageSize, Total: total, Lang: lang}
-	for _, a := range found {
-		out.Items = append(out.Items, authorityViewOf(a, lang))
-	}
-	c.JSON(http.StatusOK, out)
+	h.respond(c, http.StatusOK)(h.cases.SearchAuthorities(c.Request.Context(), h.caller(c), in))
 }

@@ -83,8 +83,8 @@ func PrincipalOf(su models.SessionUser) policy.Principal {
 	return p
 }
 
-// requireSignedIn refuses an anonymous caller of a use case that needs one.
-func requireSignedIn(c Caller) error {
+// accountRequired refuses an anonymous caller of a use case that needs one.
+func accountRequired(c Caller) error {
 	if !c.SignedIn() {
 		return &Error{Kind: Unauthenticated, Code: CodeUnauthenticated, Message: "sign in first"}
 	}
@@ -138,7 +138,7 @@ func AccountViewOf(su models.SessionUser) AccountView {
 
 // Me is the caller's own account.
 func (s *Service) Me(_ context.Context, c Caller) (AccountView, error) {
-	if err := requireSignedIn(c); err != nil {
+	if err := accountRequired(c); err != nil {
 		return AccountView{}, err
 	}
 	return AccountViewOf(c.Session), nil
@@ -205,7 +205,7 @@ func (s *Service) Login(ctx context.Context, c Caller, in LoginInput) (LoginResu
 // Logout ends the caller's session on the server: its token no longer
 // signs anyone in, wherever it was copied to.
 func (s *Service) Logout(ctx context.Context, c Caller) error {
-	if err := requireSignedIn(c); err != nil {
+	if err := accountRequired(c); err != nil {
 		return err
 	}
 	return s.store.RevokeSessionByID(ctx, c.Session.SessionID)

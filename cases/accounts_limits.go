@@ -2,9 +2,12 @@ package cases
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/openimi/openimi/internal/mail"
 	"github.com/openimi/openimi/models"
 )
 
@@ -32,36 +35,80 @@ const (
 func loginRefusal(n models.LoginCounts) error {
 	switch {
 	case n.Pair >= maxLoginFailuresPair:
-		return tooMany("too many failed sign-ins for this account from your address; try again in 15 minutes or reset the password", loginWindow)
+		return tooManyAttempts("too many failed sign-ins for this account from your address; try again in 15 minutes or reset the password", loginWindow)
 	case n.Client >= maxLoginFailuresClient:
-		return tooMany("too many failed sign-ins from your address; try again in 15 minutes", loginWindow)
+		return tooManyAttempts("too many failed sign-ins from your address; try again in 15 minutes", loginWindow)
 	case n.Account >= maxLoginFailuresAccount && !n.Familiar:
-		return tooMany("this account is under attack: for now it may only sign in from an address it used before; try again in 15 minutes or reset the password", loginWindow)
+		return tooManyAttempts("this account is under attack: for now it may only sign in from an address it used before; try again in 15 minutes or reset the password", loginWindow)
 	}
 	return nil
 }
 
-func tooMany(message string, retryAfter time.Duration) *Error {
+func tooManyAttempts(message string, retryAfter time.Duration) *Error {
 	return &Error{Kind: TooMany, Code: "too_many_attempts", Message: message, RetryAfter: retryAfter}
 }
 
-// limitLinkUse bounds how often one client may try single-use links.
-func (s *Service) limitLinkUse(_ context.Context, _ Caller) error {
+// Limits on what anonymous callers ask for by address or by link, also
+// counted in PostgreSQL.
+const (
+	// resetWindow is how far back reset requests count.
+	resetWindow = time.Hour
+	// maxResetsAddress: reset links asked for one address. Beyond it the
+	// owner already has that many working links in their mailbox, so
+	// refusing more locks nobody out, and nobody is flooded with mail.
+	maxResetsAddress = 3
+	// maxResetsClient: reset requests from one client, for any addresses.
+	maxResetsClient = 10
+	// linkWindow is how far back uses of links count.
+	linkWindow = 15 * time.Minute
+	// maxLinkUsesClient: activation and reset tokens sent by one client.
+	maxLinkUsesClient = 10
+	// attemptsKept: older attempts are deleted, a few at a time.
+	attemptsKept = 24 * time.Hour
+)
+
+// limitLinkUse records that a client sends a link's token and refuses it
+// beyond the limit. Every use counts, good or bad: an official uses a
+// link once or twice.
+func (s *Service) limitLinkUse(ctx context.Context, c Caller) error {
+	now := time.Now()
+	n, err := s.store.RecordAttempt(ctx, models.LinkUsed, "", c.Address, now.Add(-linkWindow), now.Add(-attemptsKept))
+	if err != nil {
+		return err
+	}
+	if n.Client >= maxLinkUsesClient {
+		return tooManyAttempts("too many links tried from your address; try again in 15 minutes", linkWindow)
+	}
 	return nil
 }
 
-func (s *Service) requestPasswordReset(ctx context.Context, _ Caller, in PasswordResetRequestInput) error {
-	user, err := s.store.UserByEmail(ctx, in.Email)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-	case err != nil:
-		return err
-	case user.Status == models.UserActive:
-		token, tokenHash := NewToken()
-		link := &models.OneTimeToken{TokenHash: tokenHash, Purpose: models.PasswordResetToken, UserID: user.ID, ExpiresAt: time.Now().Add(PasswordResetLinkTTL)}
-		if err := s.store.IssueOneTimeToken(ctx, link, mailPasswordReset(&user, link, token)); err != nil {
-			return err
+// requestPasswordReset does the same for an address with an active account
+// as for any other: it records and counts the request, reads the account,
+// makes a link and its mail, and runs the statements that store them,
+// which store nothing unless the account exists and is active; all in one
+// transaction. So the answer and its time are the same, and only the owner
+// of the address gets mail.
+func (s *Service) requestPasswordReset(ctx context.Context, c Caller, in PasswordResetRequestInput) error {
+	now := time.Now()
+	req := models.ResetRequest{Address: in.Email, ClientIP: c.Address, Since: now.Add(-resetWindow), KeepSince: now.Add(-attemptsKept)}
+	return s.store.RequestPasswordReset(ctx, req, func(n models.AttemptCounts, user models.User) (models.OneTimeToken, models.OutboxMail, error) {
+		switch {
+		case n.Client >= maxResetsClient:
+			return models.OneTimeToken{}, models.OutboxMail{}, tooManyAttempts("too many password resets asked for from your address; try again in an hour", resetWindow)
+		case n.Subject >= maxResetsAddress:
+			return models.OneTimeToken{}, models.OutboxMail{}, tooManyAttempts("reset links for this address were sent just now; use one of them or try again in an hour", resetWindow)
 		}
-	}
-	return nil
+		if user.ID == uuid.Nil {
+			// A stand-in whose id names no account: its link and mail
+			// are made like any other, and the store keeps neither.
+			user = models.User{Email: models.NormalizeEmail(in.Email), PreferredLanguage: "en"}
+		}
+		token, tokenHash := NewToken()
+		link := models.OneTimeToken{ID: uuid.New(), TokenHash: tokenHash, Purpose: models.PasswordResetToken, UserID: user.ID, ExpiresAt: now.Add(PasswordResetLinkTTL)}
+		mails, err := passwordResetMail(link, token).Outbox(mail.To(user))
+		if err != nil {
+			return models.OneTimeToken{}, models.OutboxMail{}, fmt.Errorf("compose the reset mail: %w", err)
+		}
+		return link, mails[0], nil
+	})
 }

@@ -14,7 +14,7 @@ import (
 // mail is on its way. The closures read the records when the transaction
 // runs, after their ids are known.
 
-func enqueue(tx *gorm.DB, n mail.Notification, to ...mail.Recipient) error {
+func enqueueAccountMail(tx *gorm.DB, n mail.Notification, to ...mail.Recipient) error {
 	mails, err := n.Outbox(to...)
 	if err != nil {
 		return err
@@ -26,19 +26,17 @@ func linkWithToken(path, param, token string) string {
 	return path + "?" + url.Values{param: {token}}.Encode()
 }
 
-func mailPasswordReset(user *models.User, link *models.OneTimeToken, token string) models.Also {
-	return func(tx *gorm.DB) error {
-		return enqueue(tx, mail.Notification{
-			Kind:     mail.PasswordReset,
-			EventKey: "password-reset/" + link.ID.String(),
-			Data:     mail.Data{Path: linkWithToken("/reset-password", "token", token)},
-		}, mail.To(*user))
+func passwordResetMail(link models.OneTimeToken, token string) mail.Notification {
+	return mail.Notification{
+		Kind:     mail.PasswordReset,
+		EventKey: "password-reset/" + link.ID.String(),
+		Data:     mail.Data{Path: linkWithToken("/reset-password", "token", token)},
 	}
 }
 
 func mailActivation(user *models.User, authorityName string, link *models.OneTimeToken, token string) models.Also {
 	return func(tx *gorm.DB) error {
-		return enqueue(tx, mail.Notification{
+		return enqueueAccountMail(tx, mail.Notification{
 			Kind:     mail.AccountActivation,
 			EventKey: "activation/" + link.ID.String(),
 			Data: mail.Data{
@@ -51,7 +49,7 @@ func mailActivation(user *models.User, authorityName string, link *models.OneTim
 
 func mailInvitation(inv *models.Invitation, invitingBody, token string) models.Also {
 	return func(tx *gorm.DB) error {
-		return enqueue(tx, mail.Notification{
+		return enqueueAccountMail(tx, mail.Notification{
 			Kind:     mail.Invitation,
 			EventKey: "invitation/" + inv.ID.String(),
 			Data: mail.Data{

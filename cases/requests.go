@@ -156,11 +156,6 @@ func (s *Service) coordinatorSides(ctx context.Context, p policy.Principal, r mo
 	return covers(r.RequestingAuthority), covers(r.RespondingAuthority)
 }
 
-func (s *Service) hasLanguage(code string) bool {
-	_, ok := s.catalog.Language(code)
-	return ok
-}
-
 // ---- drafts ----
 
 // DraftInput holds a draft's fields; on an edit, those given replace the

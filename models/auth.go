@@ -229,3 +229,142 @@ func (s *Store) AuthorityOfUser(ctx context.Context, userID uuid.UUID) (*uuid.UU
 	}
 	return u.AuthorityID, nil
 }
+
+// AuthAction names an attempt that auth_attempts counts.
+type AuthAction string
+
+// The attempts limited through auth_attempts.
+const (
+	// PasswordResetRequested: someone asked for a reset link for an
+	// address, known or not.
+	PasswordResetRequested AuthAction = "password_reset_request"
+	// LinkUsed: someone sent an activation or reset link's token.
+	LinkUsed AuthAction = "link_use"
+)
+
+// AttemptCounts are the earlier attempts at an action within a window.
+type AttemptCounts struct {
+	// Subject: about the same address.
+	Subject int64
+	// Client: from the same client address.
+	Client int64
+}
+
+// expiredAttemptsPerCall bounds the clean-up each recorded attempt does:
+// a few old rows at a time keep the table small without a job of its own.
+const expiredAttemptsPerCall = 10
+
+// RecordAttempt records one attempt at action about subject (an email
+// address, or "") from a client, and counts the attempts before it since a
+// moment. It also deletes a few attempts older than keepSince, which no
+// limit looks at any more.
+func (s *Store) RecordAttempt(ctx context.Context, action AuthAction, subject, clientIP string, since, keepSince time.Time) (AttemptCounts, error) {
+	var n AttemptCounts
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = recordAttempt(tx, action, subject, clientIP, since, keepSince)
+		return err
+	})
+	return n, err
+}
+
+func recordAttempt(tx *gorm.DB, action AuthAction, subject, clientIP string, since, keepSince time.Time) (AttemptCounts, error) {
+	var n AttemptCounts
+	// The CTE's insert is not visible to the count in the same statement:
+	// the counts are of the attempts before this one.
+	row := tx.Raw(`
+		WITH this AS (
+			INSERT INTO auth_attempts (action, subject, client_ip) VALUES (?, ?, ?) RETURNING id
+		)
+		SELECT
+			count(*) FILTER (WHERE subject = ? AND subject <> ''),
+			count(*) FILTER (WHERE client_ip = ?)
+		FROM auth_attempts
+		WHERE action = ? AND at > ? AND ((subject = ? AND subject <> '') OR client_ip = ?)`,
+		action, subject, clientIP, subject, clientIP, action, since, subject, clientIP).Row()
+	if err := row.Scan(&n.Subject, &n.Client); err != nil {
+		return n, fmt.Errorf("record %s attempt: %w", action, err)
+	}
+	if err := tx.Exec(`DELETE FROM auth_attempts WHERE id IN (
+			SELECT id FROM auth_attempts WHERE at < ? ORDER BY at LIMIT ? FOR UPDATE SKIP LOCKED)`,
+		keepSince, expiredAttemptsPerCall).Error; err != nil {
+		return n, fmt.Errorf("forget old attempts: %w", err)
+	}
+	return n, nil
+}
+
+// ResetRequest is a request for a password reset link.
+type ResetRequest struct {
+	// Address is the email address asked about, as typed.
+	Address  string
+	ClientIP string
+	// Since is where the window of the limits begins; attempts older
+	// than KeepSince are forgotten.
+	Since, KeepSince time.Time
+}
+
+// ResetDecision is the caller's answer to a reset request, given the
+// attempts counted and the account found (the zero User when none): the
+// link and its mail to store when the account is active, or a refusal.
+type ResetDecision func(n AttemptCounts, u User) (OneTimeToken, OutboxMail, error)
+
+// RequestPasswordReset records a reset request, counts the requests before
+// it, reads the account, and stores the link and mail decide makes when
+// the link names an active account. It runs the same statements whether or
+// not the address has an account, all in one transaction that always
+// writes (the attempt), so that its time does not tell whether one exists.
+// A refusal from decide is returned after the attempt is committed: refused
+// attempts count too.
+func (s *Store) RequestPasswordReset(ctx context.Context, r ResetRequest, decide ResetDecision) error {
+	var refusal error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		n, err := recordAttempt(tx, PasswordResetRequested, NormalizeEmail(r.Address), r.ClientIP, r.Since, r.KeepSince)
+		if err != nil {
+			return err
+		}
+		var u User
+		if err := tx.Where("lower(email) = ?", NormalizeEmail(r.Address)).Take(&u).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("find user by email: %w", err)
+		}
+		link, mail, err := decide(n, u)
+		if err != nil {
+			refusal = err
+			return nil
+		}
+		return issuePasswordReset(tx, link, mail)
+	})
+	if err != nil {
+		return err
+	}
+	return refusal
+}
+
+// issuePasswordReset stores a reset link and its mail for the active
+// account the link names, or nothing when link.UserID names no active
+// account, with the same statements either way.
+func issuePasswordReset(tx *gorm.DB, link OneTimeToken, mail OutboxMail) error {
+	if link.ID == uuid.Nil || mail.EventKey == "" {
+		return fmt.Errorf("issue password reset: the link needs its id and the mail its event key")
+	}
+	if len(mail.Data) == 0 {
+		mail.Data = []byte("{}")
+	}
+	if mail.Language == "" {
+		mail.Language = "en"
+	}
+	if err := tx.Exec(`
+		INSERT INTO one_time_tokens (id, token_hash, purpose, user_id, expires_at)
+		SELECT ?::uuid, ?::bytea, ?::text, id, ?::timestamptz FROM users WHERE id = ? AND status = ?`,
+		link.ID, link.TokenHash, link.Purpose, link.ExpiresAt, link.UserID, UserActive).Error; err != nil {
+		return fmt.Errorf("create reset link: %w", err)
+	}
+	// The mail goes only with a link: none for an unknown address.
+	if err := tx.Exec(`
+		INSERT INTO mail_outbox (event_key, recipient, language, template, data, thread_key, authority_id)
+		SELECT ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::text, ?::uuid FROM one_time_tokens WHERE id = ?
+		ON CONFLICT DO NOTHING`,
+		mail.EventKey, strings.TrimSpace(mail.Recipient), mail.Language, mail.Template, string(mail.Data), mail.ThreadKey, mail.AuthorityID, link.ID).Error; err != nil {
+		return fmt.Errorf("enqueue reset mail: %w", err)
+	}
+	return nil
+}

@@ -190,3 +190,18 @@ func (s *Store) DecideRegistration(ctx context.Context, id, actor uuid.UUID, app
 	}
 	return reg, nil
 }
+
+// UsableInvitation finds an invitation that is neither used nor expired,
+// without using it: a registration looks it up before doing costly work
+// (hashing the first user's password) for an anonymous caller.
+func (s *Store) UsableInvitation(ctx context.Context, tokenHash []byte, now time.Time) (Invitation, error) {
+	var inv Invitation
+	err := s.db.WithContext(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", tokenHash, now).Take(&inv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Invitation{}, ErrInvitationInvalid
+	}
+	if err != nil {
+		return Invitation{}, fmt.Errorf("find invitation: %w", err)
+	}
+	return inv, nil
+}

@@ -40,6 +40,10 @@ type Language struct {
 	Name string `yaml:"name" json:"name"`
 	// Autonym is the language's name in itself, as a language picker shows it.
 	Autonym string `yaml:"autonym" json:"autonym"`
+	// Regional marks a language official in a country or a region but not
+	// one OpenIMI is offered in: authorities may name themselves in it
+	// (Catalan, Basque, ...), nobody reads OpenIMI in it.
+	Regional bool `yaml:"regional,omitempty" json:"regional,omitempty"`
 }
 
 // Country is a participating country.
@@ -172,6 +176,8 @@ type Source struct {
 // change them.
 type Catalog struct {
 	languages []Language
+	// regional are the languages authorities may also name themselves in.
+	regional  []Language
 	countries []Country
 	areas     []Area
 
@@ -193,8 +199,17 @@ func New(src Source) (*Catalog, error) {
 	if err := validate(src); err != nil {
 		return nil, err
 	}
+	var offered, regional []Language
+	for _, l := range src.Languages {
+		if l.Regional {
+			regional = append(regional, l)
+		} else {
+			offered = append(offered, l)
+		}
+	}
 	c := &Catalog{
-		languages:     sortedByCode(src.Languages, func(l Language) string { return l.Code }),
+		languages:     sortedByCode(offered, func(l Language) string { return l.Code }),
+		regional:      sortedByCode(regional, func(l Language) string { return l.Code }),
 		countries:     sortedByCode(src.Countries, func(c Country) string { return c.Code }),
 		areas:         sortedByCode(src.Areas, func(a Area) string { return a.Code }),
 		languageIndex: map[string]int{},
@@ -225,9 +240,10 @@ func New(src Source) (*Catalog, error) {
 	// encoding/json sorts map keys, so equal content gives an equal digest.
 	b, err := json.Marshal(struct {
 		L []Language
+		R []Language `json:",omitempty"`
 		C []Country
 		A []Area
-	}{c.languages, c.countries, c.areas})
+	}{c.languages, c.regional, c.countries, c.areas})
 	if err != nil {
 		return nil, fmt.Errorf("digest reference data: %w", err)
 	}
@@ -270,6 +286,19 @@ func (c *Catalog) Language(code string) (Language, bool) {
 		return Language{}, false
 	}
 	return c.languages[i], true
+}
+
+// NameLanguage returns the language with that code when an authority may
+// name itself in it: a supported language or a regional one.
+func (c *Catalog) NameLanguage(code string) (Language, bool) {
+	if l, ok := c.Language(code); ok {
+		return l, true
+	}
+	i, ok := slices.BinarySearchFunc(c.regional, code, func(l Language, code string) int { return cmp.Compare(l.Code, code) })
+	if !ok {
+		return Language{}, false
+	}
+	return c.regional[i], true
 }
 
 // Country returns the country with that ISO 3166-1 alpha-2 code.

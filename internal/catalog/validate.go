@@ -41,6 +41,7 @@ func (e *InvalidError) Error() string {
 type validator struct {
 	problems  []string
 	languages map[string]bool
+	regional  map[string]bool
 }
 
 func (v *validator) addf(format string, args ...any) {
@@ -48,7 +49,7 @@ func (v *validator) addf(format string, args ...any) {
 }
 
 func validate(src Source) error {
-	v := &validator{languages: map[string]bool{}}
+	v := &validator{languages: map[string]bool{}, regional: map[string]bool{}}
 	v.checkLanguages(src.Languages)
 	v.checkCountries(src.Countries)
 	v.checkAreas(src.Areas)
@@ -65,15 +66,24 @@ func (v *validator) checkLanguages(langs []Language) {
 		case !languageCode.MatchString(l.Code):
 			v.addf("%s: the code must be two lower-case letters (ISO 639-1)", where)
 			continue
-		case v.languages[l.Code]:
+		case v.languages[l.Code] || v.regional[l.Code]:
 			v.addf("%s: listed twice", where)
+			continue
+		case l.Regional && l.Code == English:
+			v.addf("%s: English is supported, not regional", where)
 			continue
 		}
 		if _, err := language.Parse(l.Code); err != nil {
 			v.addf("%s: not an ISO 639-1 code: %v", where, err)
 			continue
 		}
-		v.languages[l.Code] = true
+		// A regional language names authorities only: texts and
+		// countries' official languages stay among the supported ones.
+		if l.Regional {
+			v.regional[l.Code] = true
+		} else {
+			v.languages[l.Code] = true
+		}
 		if strings.TrimSpace(l.Name) == "" || strings.TrimSpace(l.Autonym) == "" {
 			v.addf("%s: needs a name and an autonym", where)
 		}
