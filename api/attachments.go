@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/textproto"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,6 +23,13 @@ func (h *handlers) addAttachment(c *gin.Context) {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
 			abortWithError(c, http.StatusRequestEntityTooLarge, "body_too_large", "a file may be at most 10 MiB", nil)
+			return
+		}
+		var malformed textproto.ProtocolError
+		if errors.Is(err, http.ErrMissingFile) || errors.As(err, &malformed) {
+			// A part whose headers cannot be read (a NUL or a line break
+			// in its file name) is no file at all to the parser.
+			h.fail(c, cases.InvalidFields(cases.FieldError{Field: "file", Rule: "present_with_a_readable_file_name"}))
 			return
 		}
 		abortWithError(c, http.StatusBadRequest, "invalid_upload", "send the file as multipart/form-data in the field \"file\"", nil)

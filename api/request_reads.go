@@ -60,7 +60,7 @@ func (h *handlers) registerRequestRoutes(g *gin.RouterGroup) {
 	g.POST("/requests/:id/attachments", h.addAttachment)
 	g.GET("/requests/:id/attachments/:attachment_id", h.downloadAttachment)
 	g.GET("/requests/:id/access-log", h.accessLog)
-	for _, iv := range cases.Interventions {
+	for _, iv := range cases.Interventions() {
 		g.POST("/requests/:id/coordination/"+iv.Path, h.intervene(iv.Action))
 	}
 	g.GET("/coordination/requests", h.coordinationDesk)

@@ -111,18 +111,23 @@ func (s *Service) Desk(ctx context.Context, caller Caller, in DeskInput) (DeskPa
 	return DeskPage{Items: items, Total: total, Page: page, PageSize: size}, nil
 }
 
-// Interventions are the coordinators' actions, by the path the API serves
-// each under /requests/{id}/coordination/.
-var Interventions = []struct {
+// Intervention is a coordinator's action and the path the API serves it
+// under /requests/{id}/coordination/.
+type Intervention struct {
 	Path   string
 	Action workflows.Action
-}{
-	{"forward", workflows.CoordForward},
-	{"accept", workflows.CoordAccept},
-	{"chase", workflows.Chase},
-	{"note", workflows.CoordNote},
-	{"return", workflows.Return},
-	{"close", workflows.CoordClose},
+}
+
+// Interventions lists the coordinators' actions.
+func Interventions() []Intervention {
+	return []Intervention{
+		{"forward", workflows.CoordForward},
+		{"accept", workflows.CoordAccept},
+		{"chase", workflows.Chase},
+		{"note", workflows.CoordNote},
+		{"return", workflows.Return},
+		{"close", workflows.CoordClose},
+	}
 }
 
 // InterventionBody holds the fields of every intervention.
@@ -229,14 +234,10 @@ func (s *Service) interventionOf(ctx context.Context, caller Caller, action work
 
 // interventionPath is the path an intervention is served under.
 func interventionPath(a workflows.Action) string {
-	i := slices.IndexFunc(Interventions, func(iv struct {
-		Path   string
-		Action workflows.Action
-	}) bool {
-		return iv.Action == a
-	})
+	all := Interventions()
+	i := slices.IndexFunc(all, func(iv Intervention) bool { return iv.Action == a })
 	if i < 0 {
 		return fmt.Sprint(a)
 	}
-	return Interventions[i].Path
+	return all[i].Path
 }

@@ -58,7 +58,7 @@ type SendInput struct {
 
 // workflowExists tells whether the request's workflow was started.
 func (s *Service) workflowExists(ctx context.Context, id uuid.UUID) (bool, error) {
-	_, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.RequestWorkflowID(id), "")
+	_, err := s.temporal.DescribeWorkflow(ctx, workflows.RequestWorkflowID(id), "")
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
@@ -209,7 +209,7 @@ func (s *Service) send(ctx context.Context, caller Caller, r models.Request, id 
 		return RequestView{}, ConflictError("wrong_state", "the request has been sent already")
 	}
 	if err != nil {
-		return RequestView{}, fmt.Errorf("start the workflow of request %s: %w", r.ID, err)
+		return RequestView{}, unavailable(fmt.Errorf("start the workflow of request %s: %w", r.ID, err))
 	}
 	return s.fresh(ctx, caller, r.ID, Party{}, "POST /api/v1/requests/:id/send")
 }
@@ -318,7 +318,20 @@ func actionError(err error, r models.Request) error {
 	if errors.As(err, &notFound) {
 		return ConflictError("wrong_state", "the request is %s: no action is possible any more", r.State)
 	}
-	return fmt.Errorf("act on request %s: %w", r.ID, err)
+	return unavailable(fmt.Errorf("act on request %s: %w", r.ID, err))
+}
+
+// unavailable tells a caller to try again later when the workflow engine
+// could not be reached or did not answer in time; any other error is
+// returned as it is.
+func unavailable(err error) error {
+	var down *serviceerror.Unavailable
+	var late *serviceerror.DeadlineExceeded
+	if errors.As(err, &down) || errors.As(err, &late) || errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: Unavailable, Code: "unavailable", RetryAfter: 5 * time.Second,
+			Message: "the request's workflow cannot be reached just now; try again in a moment (the same Idempotency-Key is safe)", Err: err}
+	}
+	return err
 }
 
 // commandOf checks an action's own fields against the request, the

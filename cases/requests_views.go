@@ -418,18 +418,26 @@ func (s *Service) AccessLog(ctx context.Context, caller Caller, ref RequestRef) 
 	show := personalStatus(r, pt) == PersonalShown
 	out := make([]AccessLogEntry, 0, len(entries))
 	for _, e := range entries {
-		v := AccessLogEntry{User: e.UserID, Authority: e.AuthorityID, What: e.What, Reason: e.Reason, At: e.At.UTC()}
-		if !show {
-			if strings.HasPrefix(v.What, attachmentReadPrefix) {
-				v.What, v.Redacted = strings.TrimSpace(attachmentReadPrefix), true
-			}
-			if strings.HasPrefix(v.Reason, coordinatorReasonPrefix) {
-				v.Reason, v.Redacted = strings.TrimSuffix(coordinatorReasonPrefix, ": "), true
-			}
-		}
-		out = append(out, v)
+		out = append(out, accessLogEntryFor(e, show))
 	}
 	return AccessLog{Reference: r.Reference, Entries: out}, nil
+}
+
+// accessLogEntryFor is an entry as a reader sees it: in full when show
+// (the reader may read the personal data), else without a personal
+// file's name or a coordinator's reason.
+func accessLogEntryFor(e models.AccessLogEntry, show bool) AccessLogEntry {
+	v := AccessLogEntry{User: e.UserID, Authority: e.AuthorityID, What: e.What, Reason: e.Reason, At: e.At.UTC()}
+	if show {
+		return v
+	}
+	if strings.HasPrefix(v.What, attachmentReadPrefix) {
+		v.What, v.Redacted = strings.TrimSpace(attachmentReadPrefix), true
+	}
+	if strings.HasPrefix(v.Reason, coordinatorReasonPrefix) {
+		v.Reason, v.Redacted = strings.TrimSuffix(coordinatorReasonPrefix, ": "), true
+	}
+	return v
 }
 
 // RequestListInput selects a page of a box.

@@ -46,9 +46,11 @@ const interventionKinds = "('coordinator-forward', 'coordinator-accept', 'chase'
 // in Go; the desk, the boxes, the request's view and the scoreboard all
 // use one or the other.
 func OverdueCondition(alias string) string {
-	return fmt.Sprintf(`(%[1]ssent_at < @asof AND (%[1]sclosed_at IS NULL OR %[1]sclosed_at >= @asof)
+	// A draft has no sending or due date: false, not NULL, so that NOT
+	// works too.
+	return fmt.Sprintf(`coalesce(%[1]ssent_at < @asof AND (%[1]sclosed_at IS NULL OR %[1]sclosed_at >= @asof)
 		AND (%[1]sanswered_at IS NULL OR %[1]sanswered_at >= @asof)
-		AND %[1]sreply_due + make_interval(secs => CAST(@day AS float8)) <= @asof)`, alias)
+		AND %[1]sreply_due + make_interval(secs => CAST(@day AS float8)) <= @asof, false)`, alias)
 }
 
 // OverdueAt tells whether the request is overdue at asOf, with days of

@@ -268,7 +268,7 @@ func TestDesk_ShowsTheRequestsOfEitherSideInScopeNewestEscalationFirst(t *testin
 	// R10: escalated on day 27 and chased by a coordinator on day 28: off
 	// the escalated tray, still awaiting acceptance.
 	chased := f.add(life{to: pl1, sent: 20, due: 20, escalated: dayOf(27), chased: dayOf(28)})
-	items, total, err := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL"}, Page: 1, PageSize: 50})
+	items, total, err := f.store.CoordinationDesk(f.ctx, models.DeskQuery{AsOf: on(40), Day: statsDay, Scope: models.CoordinatorScope{Country: "PL"}, Page: 1, PageSize: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestDesk_ShowsTheRequestsOfEitherSideInScopeNewestEscalationFirst(t *testin
 	if items[1].ID != chased || items[1].InEscalated || !items[1].InAwaitingAcceptance {
 		t.Errorf("second item %+v, want R10, handled since its escalation, awaiting acceptance", items[1])
 	}
-	escalated, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL"}, Filter: models.DeskEscalated, Page: 1, PageSize: 50})
+	escalated, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{AsOf: on(40), Day: statsDay, Scope: models.CoordinatorScope{Country: "PL"}, Filter: models.DeskEscalated, Page: 1, PageSize: 50})
 	if len(escalated) != 1 || escalated[0].ID == chased {
 		t.Errorf("escalated tray %d items, want R4 alone", len(escalated))
 	}
@@ -293,23 +293,23 @@ func TestDesk_ShowsTheRequestsOfEitherSideInScopeNewestEscalationFirst(t *testin
 			t.Errorf("then %s, want those awaiting acceptance", it.State)
 		}
 	}
-	overdue, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL"}, Filter: models.DeskOverdue, Page: 1, PageSize: 50})
+	overdue, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{AsOf: on(40), Day: statsDay, Scope: models.CoordinatorScope{Country: "PL"}, Filter: models.DeskOverdue, Page: 1, PageSize: 50})
 	if len(overdue) != 1 {
 		t.Errorf("overdue tray %d items, want R4", len(overdue))
 	}
-	regional, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL", Region: "Pomorskie"}, Page: 1, PageSize: 50})
+	regional, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{AsOf: on(40), Day: statsDay, Scope: models.CoordinatorScope{Country: "PL", Region: "Pomorskie"}, Page: 1, PageSize: 50})
 	if len(regional) != 2 {
 		t.Errorf("desk of Pomorskie: %d items, want R8 and R10", len(regional))
 	}
-	requesting, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "DE"}, Page: 1, PageSize: 50})
+	requesting, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{AsOf: on(40), Day: statsDay, Scope: models.CoordinatorScope{Country: "DE"}, Page: 1, PageSize: 50})
 	if len(requesting) != 4 || !requesting[0].CoordinatesRequesting {
 		t.Errorf("desk of DE: %+v, want the same four on the requesting side", requesting)
 	}
-	other, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "IT"}, Page: 1, PageSize: 50})
+	other, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{AsOf: on(40), Day: statsDay, Scope: models.CoordinatorScope{Country: "IT"}, Page: 1, PageSize: 50})
 	if len(other) != 0 {
 		t.Errorf("desk of IT: %d items, want none", len(other))
 	}
-	pq, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{Scope: models.CoordinatorScope{Country: "PL", Area: "professional-qualifications"}, Page: 1, PageSize: 50})
+	pq, _, _ := f.store.CoordinationDesk(f.ctx, models.DeskQuery{AsOf: on(40), Day: statsDay, Scope: models.CoordinatorScope{Country: "PL", Area: "professional-qualifications"}, Page: 1, PageSize: 50})
 	if len(pq) != 0 {
 		t.Errorf("desk of PL's professional qualifications: %d items, want none", len(pq))
 	}
