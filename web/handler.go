@@ -97,6 +97,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /requests/{id}/send", h.sendRequest)
 	mux.HandleFunc("POST /requests/{id}/actions/{action}", h.act)
 	mux.HandleFunc("GET /registrations/{id}", h.registrationPage)
+	mux.HandleFunc("POST /registrations/{id}/{decision}", h.decideRegistration)
 	if h.devMail != "" {
 		mux.HandleFunc("GET /dev/mail", h.devMailbox)
 		mux.HandleFunc("GET /dev/mail/{id}", h.devMailMessage)

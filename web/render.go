@@ -51,6 +51,12 @@ func loadPages() (*pages, error) {
 		"input": func(p *Page, name, typ, autocomplete string) map[string]any {
 			return map[string]any{"Page": p, "Name": name, "Type": typ, "Autocomplete": autocomplete}
 		},
+		"optional": func(p *Page, name, typ, autocomplete string) map[string]any {
+			return map[string]any{"Page": p, "Name": name, "Type": typ, "Autocomplete": autocomplete, "Optional": true}
+		},
+		"choices": func(p *Page, name string, options []option) map[string]any {
+			return map[string]any{"Page": p, "Name": name, "Options": options}
+		},
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFiles, "templates/layout/*.html")
 	if err != nil {

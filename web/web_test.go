@@ -45,7 +45,7 @@ func TestPages_EveryTemplateParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"account/sign-in", "account/set-password", "account/reset-request", "home/home", "errors/error", "dev/mailbox", "dev/message"} {
+	for _, name := range []string{"account/sign-in", "account/set-password", "account/reset-request", "home/home", "errors/error", "dev/mailbox", "dev/message", "registrations/register", "registrations/show", "requests/show", "requests/box"} {
 		if p.byName[name] == nil {
 			t.Errorf("no page %s", name)
 		}

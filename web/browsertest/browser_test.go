@@ -164,10 +164,17 @@ func (b *browser) fillIn(scope string, pairs ...string) {
 	b.t.Helper()
 	for i := 0; i+1 < len(pairs); i += 2 {
 		css := fmt.Sprintf(`%s [name=%q]`, scope, pairs[i])
-		b.run(
-			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, css)),
-			chromedp.SendKeys(chromedp.CSS(css), pairs[i+1]),
-		)
+		// Typed key by key where the keyboard can (as an official types);
+		// set whole where it cannot (chromedp's keys lack "ą", "ß", ...).
+		if isASCII(pairs[i+1]) {
+			b.run(
+				chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, css)),
+				chromedp.SendKeys(chromedp.CSS(css), pairs[i+1]),
+			)
+			continue
+		}
+		value, _ := json.Marshal(pairs[i+1])
+		b.run(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = %s`, css, value)))
 	}
 }
 
@@ -283,4 +290,13 @@ func (b *browser) fillAction(action string, pairs ...string) {
 func (b *browser) act(action string) {
 	b.t.Helper()
 	b.submit(`form[action$="/actions/` + action + `"] button[type=submit]`)
+}
+
+func isASCII(s string) bool {
+	for _, r := range s {
+		if r > 127 {
+			return false
+		}
+	}
+	return true
 }
