@@ -124,7 +124,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 }
 
 type registrationData struct {
-	View     cases.RegistrationView
+	View        cases.RegistrationView
 	AreaName    map[string]string
 	CountryName string
 	Pending     bool
