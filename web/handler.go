@@ -93,6 +93,8 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /register", h.registerForm)
 	mux.HandleFunc("POST /register", h.register)
 	mux.HandleFunc("GET /requests", h.box)
+	mux.HandleFunc("GET /requests/new", h.newRequestForm)
+	mux.HandleFunc("POST /requests/new", h.saveDraft)
 	mux.HandleFunc("GET /requests/{id}", h.requestPage)
 	mux.HandleFunc("POST /requests/{id}/send", h.sendRequest)
 	mux.HandleFunc("POST /requests/{id}/actions/{action}", h.act)

@@ -1,0 +1,51 @@
+package browsertest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/system/systemtest"
+)
+
+func TestNewRequest_AnOfficialFindsTheAuthorityAbroadSavesTheDraftAndSendsIt(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"construction"}}}
+	requester := sys.Authority(t, "DE", "Bayern", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
+	responder := sys.Authority(t, "PL", "Pomorskie", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
+
+	b := newBrowser(t, sys)
+	b.open("/requests/new")
+	b.signIn(requester)
+	b.choose("area", "services")
+	b.choose("country", "PL")
+	b.submit(`form[action="/requests/new"][method="get"] button`)
+	b.check("new-request")
+
+	// Saved without a subject, the draft is refused with the field named.
+	b.choose("responding_authority", responder.AuthorityID.String())
+	b.choose("questions", "legally-established")
+	b.submit(`form[action="/requests/new"][method="post"] button[type=submit]`)
+	if got := b.text(".error-summary"); !strings.Contains(got, "Subject") {
+		t.Errorf("a draft without subject reads %q", got)
+	}
+	b.check("new-request-errors")
+
+	b.fill("subject", "Bauunternehmen Kowalski Sp. z o.o.", "personal.name", "Jan Kowalski")
+	b.run(chromedp.Evaluate[chromedp.Void](`document.querySelector('[name=needed_by]').value = "` + time.Now().AddDate(0, 0, 20).Format("2006-01-02") + `"`))
+	b.choose("responding_authority", responder.AuthorityID.String())
+	b.choose("questions", "legally-established")
+	b.submit(`form[action="/requests/new"][method="post"] button[type=submit]`)
+	if p := b.path(); !strings.HasPrefix(p, "/requests/") || !strings.HasSuffix(p, "?done=draft") {
+		t.Fatalf("after saving the draft the official is at %s: %q", p, b.text("main"))
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(b.path(), "/requests/"), "?done=draft")
+	b.submit(`form[action$="/send"] button`)
+	if got := b.text(".eyebrow"); !strings.Contains(got, "Awaiting acceptance") {
+		t.Errorf("after sending the state reads %q", got)
+	}
+	mailLink(t, sys, responder.Email, "/requests/"+id)
+}
