@@ -151,3 +151,42 @@ func TestPages_SpeakTheReadersLanguageAndSwitchOnThePage(t *testing.T) {
 	}
 	b.check("sign-in-de-error")
 }
+
+func TestPasswordReset_FromTheRequestFormThroughTheMailToSigningInWithTheNewPassword(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"construction"}}}
+	official := sys.Authority(t, "IT", "", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
+
+	b := newBrowserIn(t, sys, "it")
+	b.open("/sign-in")
+	b.submit(`main a[href="/reset-password"]`)
+	b.fill("email", official.Email)
+	b.submit(`main button[type=submit]`)
+	if got := b.text(".notice--success"); got == "" {
+		t.Fatalf("asking for a reset link says nothing: %q", b.text("main"))
+	}
+	b.check("reset-request")
+
+	link := mailLink(t, sys, official.Email, "/reset-password?token=")
+	b.open(link)
+	b.check("reset")
+	const newPassword = "a new password of some length"
+	b.fill("password", newPassword)
+	b.submit(`main button[type=submit]`)
+	if p := b.path(); p != "/sign-in?reset=1" {
+		t.Fatalf("after the reset the browser is at %s: %q", p, b.text("main"))
+	}
+	b.fill("email", official.Email, "password", newPassword)
+	b.submit(`main button[type=submit]`)
+	if p := b.path(); p != "/" {
+		t.Errorf("signing in with the new password leads to %s", p)
+	}
+
+	// The link is single-use: a second try says so and offers a new one.
+	b.open(link)
+	b.fill("password", newPassword)
+	b.submit(`main button[type=submit]`)
+	if got := b.text("main"); !strings.Contains(got, "already been used") { // signed in: the account reads English
+		t.Errorf("a used reset link reads %q", got)
+	}
+}
