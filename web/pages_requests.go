@@ -21,6 +21,8 @@ type requestData struct {
 	Timeline []cases.TimelineEvent
 	// Actions are the forms, in the order the use case allows them.
 	Actions []actionForm
+	// Interventions are a coordinator's forms.
+	Interventions []interventionForm
 	// CanSend offers the draft's sending.
 	CanSend bool
 	// ReasonForm asks a coordinator why they need the personal data.
@@ -106,6 +108,9 @@ func (h *Handler) showRequest(w http.ResponseWriter, r *http.Request, c cases.Ca
 		if fields := fieldsOf(a); fields != nil && a != "edit" && a != "delete" && a != "send" {
 			data.Actions = append(data.Actions, actionForm{Action: a, Fields: fields, Open: a == failed})
 		}
+	}
+	for _, a := range view.AllowedInterventions {
+		data.Interventions = append(data.Interventions, interventionFormOf(a, failed))
 	}
 	p.TitleKey = "request.title"
 	p.Data = data
@@ -193,6 +198,7 @@ func (h *Handler) readerOfCaller(c cases.Caller) *Reader {
 	reader := &Reader{Name: c.Session.User.DisplayName, Email: c.Session.User.Email}
 	if a := c.Session.Authority; a != nil {
 		reader.Authority = a.OfficialName
+		reader.Coordinator = a.Kind.IsCoordinator()
 	}
 	return reader
 }

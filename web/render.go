@@ -114,6 +114,9 @@ type Reader struct {
 	Name      string
 	Email     string
 	Authority string
+	// Coordinator shows the desk in the menu; the desk's use case decides
+	// what it lists.
+	Coordinator bool
 }
 
 // LanguageLink is one entry of the language switcher.

@@ -58,11 +58,7 @@ func (h *Handler) readerOf(r *http.Request) (*Reader, string) {
 	if !c.SignedIn() {
 		return nil, ""
 	}
-	reader := &Reader{Name: c.Session.User.DisplayName, Email: c.Session.User.Email}
-	if a := c.Session.Authority; a != nil {
-		reader.Authority = a.OfficialName
-	}
-	return reader, c.Language
+	return h.readerOfCaller(c), c.Language
 }
 
 // signedIn is the caller of a page that needs one; a signed-out reader is

@@ -274,10 +274,11 @@ func pageStatus(t *testing.T, b *browser, path string) int {
 // openAction unfolds the form of one of the request's actions.
 func (b *browser) openAction(action string) {
 	b.t.Helper()
-	if !value(b, chromedp.Evaluate[bool](`!!document.querySelector('form[action$="/actions/`+action+`"]')`)) {
+	form := `form[action$="/actions/` + action + `"], form[action$="/coordination/` + action + `"]`
+	if !value(b, chromedp.Evaluate[bool](`!!document.querySelector('`+form+`')`)) {
 		b.t.Fatalf("no form for %s at %s; the page reads %q", action, b.path(), b.text("main"))
 	}
-	b.run(chromedp.Click(chromedp.CSS(`details:has(form[action$="/actions/` + action + `"]) summary`)))
+	b.run(chromedp.Click(chromedp.CSS(`details:has(` + form + `) summary`)))
 }
 
 // fillAction types into the fields of an action's form.
