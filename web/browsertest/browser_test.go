@@ -301,3 +301,11 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+func jsonOf(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
