@@ -100,6 +100,8 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /requests/{id}/actions/{action}", h.act)
 	mux.HandleFunc("POST /requests/{id}/coordination/{action}", h.intervene)
 	mux.HandleFunc("GET /desk", h.desk)
+	mux.HandleFunc("GET /directory", h.directory)
+	mux.HandleFunc("GET /authorities/{id}", h.authorityPage)
 	mux.HandleFunc("GET /registrations/{id}", h.registrationPage)
 	mux.HandleFunc("POST /registrations/{id}/{decision}", h.decideRegistration)
 	if h.devMail != "" {
