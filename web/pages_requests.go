@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/openimi/openimi/cases"
+	"github.com/openimi/openimi/models"
 	"github.com/openimi/openimi/workflows"
 )
 
@@ -200,5 +201,6 @@ func (h *Handler) readerOfCaller(c cases.Caller) *Reader {
 		reader.Authority = a.OfficialName
 		reader.Coordinator = a.Kind.IsCoordinator()
 	}
+	reader.Administrator = c.Principal.Has(models.LocalDataAdministrator, "")
 	return reader
 }

@@ -117,6 +117,8 @@ type Reader struct {
 	// Coordinator shows the desk in the menu; the desk's use case decides
 	// what it lists.
 	Coordinator bool
+	// Administrator shows the users' page in the menu.
+	Administrator bool
 }
 
 // LanguageLink is one entry of the language switcher.
