@@ -2,6 +2,7 @@ package web
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -99,6 +100,8 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /requests/{id}/send", h.sendRequest)
 	mux.HandleFunc("POST /requests/{id}/actions/{action}", h.act)
 	mux.HandleFunc("POST /requests/{id}/coordination/{action}", h.intervene)
+	mux.HandleFunc("POST /requests/{id}/attachments", h.uploadAttachment)
+	mux.HandleFunc("GET /requests/{id}/attachments/{attachment_id}", h.downloadAttachment)
 	mux.HandleFunc("GET /desk", h.desk)
 	mux.HandleFunc("GET /directory", h.directory)
 	mux.HandleFunc("GET /users", h.usersPage)
@@ -149,6 +152,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost {
+		limit := int64(maxFormBytes)
+		if strings.HasSuffix(r.URL.Path, "/attachments") {
+			limit = maxUploadBytes
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if err := parseForm(r); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				h.fail(w, r, &cases.Error{Kind: cases.TooLarge, Code: "body_too_large", Message: "the form is too large", Err: err})
+				return
+			}
+			h.fail(w, r, &cases.Error{Kind: cases.Malformed, Code: "invalid_body", Message: "the form could not be read", Err: err})
+			return
+		}
 		if err := http.NewCrossOriginProtection().Check(r); err != nil {
 			h.refuseForm(w, r)
 			return
@@ -173,6 +190,14 @@ func (h *Handler) switchLanguage(w http.ResponseWriter, r *http.Request, lang st
 	q.Del("lang")
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+}
+
+// parseForm reads a posted form, with its files when it has any.
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(maxUploadBytes)
+	}
+	return r.ParseForm()
 }
 
 func (h *Handler) cookie(name, value string, maxAge int) *http.Cookie {

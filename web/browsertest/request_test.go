@@ -1,7 +1,10 @@
 package browsertest
 
 import (
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +78,32 @@ func TestRequestPage_AMailLinkLeadsThroughSignInToTheRequestWhichShowsNoPersonal
 		t.Errorf("after acceptance the personal data are not shown: %q", main)
 	}
 	b.check("request-accepted")
+
+	// A file is added from the page and listed for download.
+	file := filepath.Join(t.TempDir(), "wpis-krs.txt")
+	if err := os.WriteFile(file, []byte("Wpis do KRS nr 0000123456\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.run(chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{file}))
+	b.submit(`form[action$="/attachments"] button[type=submit]`)
+	if got := b.text("main"); !strings.Contains(got, "wpis-krs.txt") {
+		t.Errorf("the uploaded file is not listed: %q", got)
+	}
+	href := value(b, chromedp.AttributeValue(chromedp.CSS(`a[download]`), "href")).Value
+	req, err := http.NewRequest(http.MethodGet, b.url(href), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "__Host-openimi_session", Value: sessionToken(t, b)})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(content) != "Wpis do KRS nr 0000123456\n" || !strings.Contains(resp.Header.Get("Content-Disposition"), "wpis-krs.txt") {
+		t.Errorf("the download answers %d %q %q", resp.StatusCode, content, resp.Header.Get("Content-Disposition"))
+	}
 
 	b.open("/")
 	b.check("home-trays")
