@@ -104,6 +104,8 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /requests/{id}/attachments/{attachment_id}", h.downloadAttachment)
 	mux.HandleFunc("GET /desk", h.desk)
 	mux.HandleFunc("GET /directory", h.directory)
+	mux.HandleFunc("GET /scoreboard", h.scoreboard)
+	mux.HandleFunc("GET /scoreboard.csv", h.scoreboard)
 	mux.HandleFunc("GET /users", h.usersPage)
 	mux.HandleFunc("POST /users", h.createUser)
 	mux.HandleFunc("POST /users/{id}/status", h.updateUserStatus)

@@ -38,6 +38,27 @@ func loadPages() (*pages, error) {
 			return *s
 		},
 		"list": func(items ...string) []string { return items },
+		"derefFloat": func(v *float64) float64 {
+			if v == nil {
+				return 0
+			}
+			return *v
+		},
+		"add":  func(a, b int) int { return a + b },
+		"addf": func(a float64, b int) float64 { return a + float64(b) },
+		// bandColour fills a chart's bar; the band is also written as a word
+		// in the table, so colour is never the only sign.
+		"bandColour": func(band string) string {
+			switch band {
+			case "green":
+				return "#467a39"
+			case "yellow":
+				return "#ffd617"
+			case "red":
+				return "#b3000f"
+			}
+			return "#707070"
+		},
 		// optionLabel is a choice answer's label in the reader's language.
 		"optionLabel": func(options []cases.OptionView, code string) string {
 			for _, o := range options {

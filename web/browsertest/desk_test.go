@@ -1,6 +1,8 @@
 package browsertest
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -43,4 +45,25 @@ func TestDesk_AnUnacceptedRequestEscalatesAndTheCoordinatorAcceptsItOnTheAuthori
 		t.Errorf("after accepting on behalf the state reads %q (%q)", got, b.text("main"))
 	}
 	b.check("request-coordinator")
+
+	// The scoreboard of the coordinator's country counts the request.
+	b.open("/scoreboard")
+	if got := b.text("main table"); !strings.Contains(got, "received – PL") {
+		t.Errorf("the scoreboard reads %q", got)
+	}
+	b.check("scoreboard")
+	req, err := http.NewRequest(http.MethodGet, b.url("/scoreboard.csv"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "__Host-openimi_session", Value: sessionToken(t, b)})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(csv), "direction,group,requests,accepted_within_7_days") {
+		t.Errorf("the scoreboard's CSV answers %d %q", resp.StatusCode, csv)
+	}
 }
