@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openimi/openimi/models"
 	"github.com/openimi/openimi/system/systemtest"
 )
 
@@ -108,29 +109,44 @@ func TestLogin_GuessesFromOneAddressLockThatAddressOutButNotTheOfficial(t *testi
 
 func TestLogin_GuessesFromManyAddressesLeaveTheOfficialsFamiliarAddressOpen(t *testing.T) {
 	sys := systemtest.Start(t, systemtest.Options{})
-	const office = "127.0.0.3"
+	const office, elsewhere = "127.0.0.3", "127.0.2.1"
 	// The official has signed in from the office before.
 	if resp := postFrom(t, sys, office, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword)); resp.Status != http.StatusOK {
 		t.Fatalf("first sign-in: %d %s", resp.Status, resp.Body)
 	}
-	// Twenty guesses at the account from five addresses, none of which
-	// meets its own limit.
-	for a := range 5 {
-		for i := range 4 {
-			ip := fmt.Sprintf("127.0.1.%d", a+1)
-			if resp := postFrom(t, sys, ip, "/api/v1/auth/login", login(sys.HelpdeskEmail, fmt.Sprintf("guess %d", i))); resp.Status != http.StatusUnauthorized {
-				t.Fatalf("guess %d from %s: %d %s, want 401", i+1, ip, resp.Status, resp.Body)
-			}
+	// One address hammering on long after its own lock is refused, but
+	// does not make the account look attacked from everywhere.
+	for i := range 15 {
+		resp := postFrom(t, sys, "127.0.1.1", "/api/v1/auth/login", login(sys.HelpdeskEmail, fmt.Sprintf("guess %d", i)))
+		want := http.StatusUnauthorized
+		if i >= 5 {
+			want = http.StatusTooManyRequests
+		}
+		if resp.Status != want {
+			t.Fatalf("guess %d from one address: %d %s, want %d", i+1, resp.Status, resp.Body, want)
+		}
+	}
+	if resp := postFrom(t, sys, elsewhere, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword)); resp.Status != http.StatusOK {
+		t.Fatalf("a new address after one address's guesses: %d %s, want 200", resp.Status, resp.Body)
+	}
+	// Guesses from nine more addresses, none of which meets its own limit:
+	// ten addresses have guessed at the account.
+	for a := 2; a <= 10; a++ {
+		ip := fmt.Sprintf("127.0.1.%d", a)
+		if resp := postFrom(t, sys, ip, "/api/v1/auth/login", login(sys.HelpdeskEmail, "a guess")); resp.Status != http.StatusUnauthorized {
+			t.Fatalf("guess from %s: %d %s, want 401", ip, resp.Status, resp.Body)
 		}
 	}
 	// A stranger's address is refused, right password or not...
-	resp := postFrom(t, sys, "127.0.2.1", "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword))
+	resp := postFrom(t, sys, "127.0.2.2", "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword))
 	if resp.Status != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("a new address during the attack: %d %s, want 429 with Retry-After", resp.Status, resp.Body)
 	}
-	// ...the office is not.
-	if resp := postFrom(t, sys, office, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword)); resp.Status != http.StatusOK {
-		t.Fatalf("the official's familiar address during the attack: %d %s, want 200", resp.Status, resp.Body)
+	// ...the addresses the official signed in from are not.
+	for _, ip := range []string{office, elsewhere} {
+		if resp := postFrom(t, sys, ip, "/api/v1/auth/login", login(sys.HelpdeskEmail, sys.HelpdeskPassword)); resp.Status != http.StatusOK {
+			t.Fatalf("the official's familiar address %s during the attack: %d %s, want 200", ip, resp.Status, resp.Body)
+		}
 	}
 }
 
@@ -275,22 +291,40 @@ func TestPasswordReset_RequestsAreLimitedPerAddressAndPerClientAlikeForKnownAndU
 	}
 }
 
-func TestLinks_MadeUpTokensAreRefusedAndThenLimitedPerClient(t *testing.T) {
+func TestLinks_MadeUpTokensAreRefusedAndThenLimitedPerClientWhileGoodOnesDoNotCount(t *testing.T) {
 	sys := systemtest.Start(t, systemtest.Options{})
+	lda := sys.Authority(t, "AT", "Wien", []models.AuthorityArea{{AreaCode: "services", Competences: []string{"retail"}}},
+		[]models.UserRole{{Role: models.LocalDataAdministrator}})
+	official := systemtest.UniqueEmail("official")
+	if r := sys.Do(t, http.MethodPost, "/api/v1/authorities/"+lda.AuthorityID.String()+"/users", lda.Token,
+		map[string]any{"email": official, "display_name": "Official", "language": "de"}); r.Status != http.StatusCreated {
+		t.Fatalf("create user: %d %s", r.Status, r.Body)
+	}
+	activation := linkToken(t, sys.Mail.WaitForMessages(t, official, 1, 30*time.Second)[0], "token")
+
 	const client = "127.0.5.1"
-	for i := range 10 {
+	madeUp := func(i int) systemtest.Response {
 		path := "/api/v1/auth/activate"
 		if i%2 == 1 {
 			path = "/api/v1/auth/password-reset"
 		}
-		r := postFrom(t, sys, client, path, map[string]string{"token": fmt.Sprintf("made-up-%d", i), "password": systemtest.ActivePassword})
-		if r.Status != http.StatusGone || r.ErrorCode() != "link_invalid" {
+		return postFrom(t, sys, client, path, map[string]string{"token": fmt.Sprintf("made-up-%d", i), "password": systemtest.ActivePassword})
+	}
+	for i := range 9 {
+		if r := madeUp(i); r.Status != http.StatusGone || r.ErrorCode() != "link_invalid" {
 			t.Fatalf("made-up token %d: %d %s, want 410 link_invalid", i+1, r.Status, r.Body)
 		}
 	}
-	r := postFrom(t, sys, client, "/api/v1/auth/activate", map[string]string{"token": "made-up-11", "password": systemtest.ActivePassword})
+	// A good link from the same address works and does not count.
+	if r := postFrom(t, sys, client, "/api/v1/auth/activate", map[string]string{"token": activation, "password": systemtest.ActivePassword}); r.Status != http.StatusNoContent {
+		t.Fatalf("a good activation link after nine bad ones: %d %s, want 204", r.Status, r.Body)
+	}
+	if r := madeUp(9); r.Status != http.StatusGone {
+		t.Fatalf("tenth made-up token: %d %s, want 410", r.Status, r.Body)
+	}
+	r := madeUp(10)
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("eleventh token from one client: %d %s, want 429 with Retry-After", r.Status, r.Body)
+		t.Fatalf("eleventh made-up token from one client: %d %s, want 429 with Retry-After", r.Status, r.Body)
 	}
 	// Another client is not concerned.
 	if r := postFrom(t, sys, "127.0.5.2", "/api/v1/auth/activate", map[string]string{"token": "made-up", "password": systemtest.ActivePassword}); r.Status != http.StatusGone {

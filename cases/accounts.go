@@ -255,7 +255,7 @@ func (s *Service) usePasswordLink(ctx context.Context, c Caller, in SetPasswordI
 	// The link is looked up before the password is hashed: a made-up
 	// token must not cost a bcrypt hash.
 	if _, err := s.store.UsableOneTimeToken(ctx, tokenHash, purpose, time.Now()); err != nil {
-		return linkError(err)
+		return s.linkFailed(ctx, c, err)
 	}
 	hash, err := password.Hash(in.Password)
 	if err != nil {
@@ -276,7 +276,10 @@ func (s *Service) usePasswordLink(ctx context.Context, c Caller, in SetPasswordI
 		}
 		return nil
 	})
-	return linkError(err)
+	if err != nil {
+		return s.linkFailed(ctx, c, err)
+	}
+	return nil
 }
 
 // linkError is the error of a single-use link that cannot be used.

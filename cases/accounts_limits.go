@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,9 +22,9 @@ const (
 	maxLoginFailuresPair = 5
 	// maxLoginFailuresClient: guesses from one address at any accounts.
 	maxLoginFailuresClient = 20
-	// maxLoginFailuresAccount: guesses at one account from everywhere,
+	// maxLoginAddressesAccount: addresses that guessed at one account,
 	// beyond which only familiar addresses may still try.
-	maxLoginFailuresAccount = 20
+	maxLoginAddressesAccount = 10
 	// familiarAddressAge: an address the account signed in from this
 	// recently is familiar.
 	familiarAddressAge = 90 * 24 * time.Hour
@@ -38,7 +39,7 @@ func loginRefusal(n models.LoginCounts) error {
 		return tooManyAttempts("too many failed sign-ins for this account from your address; try again in 15 minutes or reset the password", loginWindow)
 	case n.Client >= maxLoginFailuresClient:
 		return tooManyAttempts("too many failed sign-ins from your address; try again in 15 minutes", loginWindow)
-	case n.Account >= maxLoginFailuresAccount && !n.Familiar:
+	case n.AccountAddresses >= maxLoginAddressesAccount && !n.Familiar:
 		return tooManyAttempts("this account is under attack: for now it may only sign in from an address it used before; try again in 15 minutes or reset the password", loginWindow)
 	}
 	return nil
@@ -61,25 +62,39 @@ const (
 	maxResetsClient = 10
 	// linkWindow is how far back uses of links count.
 	linkWindow = 15 * time.Minute
-	// maxLinkUsesClient: activation and reset tokens sent by one client.
-	maxLinkUsesClient = 10
+	// maxLinkFailuresClient: unknown, used or expired tokens (activation,
+	// reset, invitation) sent by one client.
+	maxLinkFailuresClient = 10
 	// attemptsKept: older attempts are deleted, a few at a time.
 	attemptsKept = 24 * time.Hour
 )
 
-// limitLinkUse records that a client sends a link's token and refuses it
-// beyond the limit. Every use counts, good or bad: an official uses a
-// link once or twice.
+// limitLinkUse refuses a client that has sent too many tokens that named
+// no usable link (activation, reset, invitation). Only failures count: an
+// office whose officials all activate their accounts from one address is
+// never refused, and a made-up token costs a lookup.
 func (s *Service) limitLinkUse(ctx context.Context, c Caller) error {
-	now := time.Now()
-	n, err := s.store.RecordAttempt(ctx, models.LinkUsed, "", c.Address, now.Add(-linkWindow), now.Add(-attemptsKept))
+	n, err := s.store.CountAttempts(ctx, models.LinkUsed, "", c.Address, time.Now().Add(-linkWindow))
 	if err != nil {
 		return err
 	}
-	if n.Client >= maxLinkUsesClient {
-		return tooManyAttempts("too many links tried from your address; try again in 15 minutes", linkWindow)
+	if n.Client >= maxLinkFailuresClient {
+		return tooManyAttempts("too many unknown or used links tried from your address; try again in 15 minutes", linkWindow)
 	}
 	return nil
+}
+
+// linkFailed records a token that named no usable link against the
+// client's limit, and returns the error the caller is told.
+func (s *Service) linkFailed(ctx context.Context, c Caller, err error) error {
+	if !errors.Is(err, models.ErrTokenInvalid) && !errors.Is(err, models.ErrInvitationInvalid) {
+		return err
+	}
+	now := time.Now()
+	if _, recErr := s.store.RecordAttempt(ctx, models.LinkUsed, "", c.Address, now.Add(-linkWindow), now.Add(-attemptsKept)); recErr != nil {
+		return errors.Join(err, recErr)
+	}
+	return linkError(err)
 }
 
 // requestPasswordReset does the same for an address with an active account

@@ -13,13 +13,13 @@ func TestLoginRefusal_RefusesTheGuessersAddressNeverTheFamiliarOne(t *testing.T)
 		refused bool
 	}{
 		{"first try", models.LoginCounts{}, false},
-		{"four misses from here", models.LoginCounts{Pair: 4, Client: 4, Account: 4}, false},
-		{"five misses from here", models.LoginCounts{Pair: 5, Client: 5, Account: 5}, true},
-		{"others guessed five times elsewhere", models.LoginCounts{Account: 5}, false},
+		{"four misses from here", models.LoginCounts{Pair: 4, Client: 4, AccountAddresses: 1}, false},
+		{"five misses from here", models.LoginCounts{Pair: 5, Client: 5, AccountAddresses: 1}, true},
+		{"others guessed from nine addresses", models.LoginCounts{AccountAddresses: 9}, false},
 		{"this address sprayed twenty accounts", models.LoginCounts{Client: 20}, true},
-		{"spread-out attack, new address", models.LoginCounts{Account: 20}, true},
-		{"spread-out attack, familiar address", models.LoginCounts{Account: 200, Familiar: true}, false},
-		{"familiar address guessing itself", models.LoginCounts{Pair: 5, Account: 5, Familiar: true}, true},
+		{"spread-out attack, new address", models.LoginCounts{AccountAddresses: 10}, true},
+		{"spread-out attack, familiar address", models.LoginCounts{AccountAddresses: 200, Familiar: true}, false},
+		{"familiar address guessing itself", models.LoginCounts{Pair: 5, AccountAddresses: 1, Familiar: true}, true},
 	} {
 		err := loginRefusal(tc.counts)
 		if got := err != nil; got != tc.refused {

@@ -54,7 +54,7 @@ func (s *Service) Register(ctx context.Context, c Caller, in RegisterInput) (Reg
 	}
 	tokenHash := HashToken(in.InvitationToken)
 	if _, err := s.store.UsableInvitation(ctx, tokenHash, time.Now()); err != nil {
-		return RegistrationView{}, directoryStoreError(err, "the invitation")
+		return RegistrationView{}, s.linkFailed(ctx, c, err)
 	}
 	hash, err := password.Hash(in.FirstUser.Password)
 	if err != nil {
@@ -69,6 +69,9 @@ func (s *Service) Register(ctx context.Context, c Caller, in RegisterInput) (Reg
 	err = s.store.CreateRegistration(ctx, models.NewRegistration{
 		Authority: authority, FirstUser: user, Registration: reg, InvitationTokenHash: tokenHash,
 	}, time.Now().UTC())
+	if errors.Is(err, models.ErrInvitationInvalid) {
+		return RegistrationView{}, s.linkFailed(ctx, c, err)
+	}
 	if err != nil {
 		return RegistrationView{}, directoryStoreError(err, "the invitation")
 	}

@@ -34,8 +34,10 @@ type LoginCounts struct {
 	Pair int64
 	// Client: failures from this client address, for any account.
 	Client int64
-	// Account: failures for this account from any address.
-	Account int64
+	// AccountAddresses: addresses that failed for this account. Distinct
+	// addresses, not failures: one address guessing on cannot make the
+	// account look attacked from everywhere.
+	AccountAddresses int64
 	// Familiar: this account has signed in from this address before
 	// (within familiarSince).
 	Familiar bool
@@ -43,7 +45,8 @@ type LoginCounts struct {
 
 // BeginLogin records an attempt as failed before the password is checked,
 // and counts the failures before it since a moment: for the account from
-// this client, for the client, and for the account from anywhere; and
+// this client, for the client, and the addresses that failed for the
+// account; and
 // whether the account has signed in from this client since familiarSince.
 // Recording first means that guesses sent in parallel count against each
 // other instead of all passing the check at once.
@@ -58,13 +61,13 @@ func (s *Store) BeginLogin(ctx context.Context, email, clientIP string, since, f
 		SELECT
 			count(*) FILTER (WHERE lower(email) = ? AND client_ip = ?),
 			count(*) FILTER (WHERE client_ip = ?),
-			count(*) FILTER (WHERE lower(email) = ?),
+			count(DISTINCT client_ip) FILTER (WHERE lower(email) = ?),
 			EXISTS (SELECT 1 FROM login_attempts
 				WHERE succeeded AND lower(email) = ? AND client_ip = ? AND at > ?)
 		FROM login_attempts
 		WHERE NOT succeeded AND at > ? AND id <> ? AND (lower(email) = ? OR client_ip = ?)`,
 		email, clientIP, clientIP, email, email, clientIP, familiarSince, since, attempt, email, clientIP).Row()
-	if err := row.Scan(&counts.Pair, &counts.Client, &counts.Account, &counts.Familiar); err != nil {
+	if err := row.Scan(&counts.Pair, &counts.Client, &counts.AccountAddresses, &counts.Familiar); err != nil {
 		return 0, LoginCounts{}, fmt.Errorf("count login failures: %w", err)
 	}
 	return attempt, counts, nil
@@ -238,7 +241,8 @@ const (
 	// PasswordResetRequested: someone asked for a reset link for an
 	// address, known or not.
 	PasswordResetRequested AuthAction = "password_reset_request"
-	// LinkUsed: someone sent an activation or reset link's token.
+	// LinkUsed: someone sent an activation or reset link's token, or an
+	// invitation's, that was unknown, used or expired.
 	LinkUsed AuthAction = "link_use"
 )
 
@@ -266,6 +270,23 @@ func (s *Store) RecordAttempt(ctx context.Context, action AuthAction, subject, c
 		return err
 	})
 	return n, err
+}
+
+// CountAttempts counts the attempts at action since a moment about subject
+// (an email address, or "") and from a client, recording nothing.
+func (s *Store) CountAttempts(ctx context.Context, action AuthAction, subject, clientIP string, since time.Time) (AttemptCounts, error) {
+	var n AttemptCounts
+	row := s.db.WithContext(ctx).Raw(`
+		SELECT
+			count(*) FILTER (WHERE subject = ? AND subject <> ''),
+			count(*) FILTER (WHERE client_ip = ?)
+		FROM auth_attempts
+		WHERE action = ? AND at > ? AND ((subject = ? AND subject <> '') OR client_ip = ?)`,
+		subject, clientIP, action, since, subject, clientIP).Row()
+	if err := row.Scan(&n.Subject, &n.Client); err != nil {
+		return n, fmt.Errorf("count %s attempts: %w", action, err)
+	}
+	return n, nil
 }
 
 func recordAttempt(tx *gorm.DB, action AuthAction, subject, clientIP string, since, keepSince time.Time) (AttemptCounts, error) {
