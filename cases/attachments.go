@@ -161,7 +161,9 @@ type AttachmentFile struct {
 // Attachment is a file's content; a personal one's download is logged as
 // a read of personal data.
 func (s *Service) Attachment(ctx context.Context, caller Caller, ref AttachmentRef) (AttachmentFile, error) {
-	if err := s.validate.Check(ref); err != nil {
+	if err := s.checkEach(ref.RequestRef, struct {
+		AttachmentID string `form:"attachment_id"`
+	}{ref.AttachmentID}); err != nil {
 		return AttachmentFile{}, err
 	}
 	r, pt, err := s.loadRequest(ctx, caller, ref.RequestRef)

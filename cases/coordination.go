@@ -152,7 +152,9 @@ type InterventionInput struct {
 // the coordinator sees it (without personal data: those are read with a
 // reason of their own).
 func (s *Service) Intervene(ctx context.Context, caller Caller, in InterventionInput) (RequestView, error) {
-	if err := s.validate.Check(in); err != nil {
+	outer := in
+	outer.InterventionBody = InterventionBody{}
+	if err := s.checkEach(outer, in.InterventionBody); err != nil {
 		return RequestView{}, err
 	}
 	if !workflows.IsIntervention(in.Action) {

@@ -156,6 +156,18 @@ func (s *Service) coordinatorSides(ctx context.Context, p policy.Principal, r mo
 	return covers(r.RequestingAuthority), covers(r.RespondingAuthority)
 }
 
+// checkEach validates an input part by part: the validator names a rule
+// broken inside an embedded struct after the struct ("ActionBody.text"),
+// where the caller wrote "text".
+func (s *Service) checkEach(parts ...any) error {
+	for _, p := range parts {
+		if err := s.validate.Check(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ---- drafts ----
 
 // DraftInput holds a draft's fields; on an edit, those given replace the
@@ -320,7 +332,7 @@ var (
 
 // EditDraft edits a draft; a sent request is changed only by actions.
 func (s *Service) EditDraft(ctx context.Context, caller Caller, in EditDraftInput) (RequestView, error) {
-	if err := s.validate.Check(in); err != nil {
+	if err := s.checkEach(RequestRef{ID: in.ID}, in.DraftInput); err != nil {
 		return RequestView{}, err
 	}
 	current, err := s.loadDraft(ctx, caller, in.ID)

@@ -246,7 +246,9 @@ type ActionInput struct {
 // action is visible. After a forward the caller's authority no longer
 // takes part: it gets the request's frame, marked Forwarded.
 func (s *Service) Act(ctx context.Context, caller Caller, in ActionInput) (RequestView, error) {
-	if err := s.validate.Check(in); err != nil {
+	outer := in
+	outer.ActionBody = ActionBody{}
+	if err := s.checkEach(outer, in.ActionBody); err != nil {
 		return RequestView{}, err
 	}
 	if !slices.Contains(workflows.Actions(), in.Action) {

@@ -108,3 +108,20 @@ func TestPersonalStatus_ResponderBeforeAcceptanceAndCoordinatorWithoutReasonSeeN
 		t.Errorf("blocked: %s", got)
 	}
 }
+
+func TestAct_NamesABrokenRuleOfTheBodyAsTheCallerWroteIt(t *testing.T) {
+	s := &Service{validate: NewValidator()}
+	long := make([]byte, 10001)
+	for i := range long {
+		long[i] = 'a'
+	}
+	_, err := s.Act(t.Context(), Caller{}, ActionInput{ID: "x", Action: workflows.ActMessage, ActionBody: ActionBody{Text: string(long)}})
+	if e := AsError(err); e == nil || len(e.Fields) != 1 || e.Fields[0].Field != "text" || e.Fields[0].Rule != "max" {
+		t.Errorf("Act with a text too long = %v, want text failing max", err)
+	}
+	lang := "XX"
+	_, err = s.EditDraft(t.Context(), Caller{}, EditDraftInput{ID: "x", DraftInput: DraftInput{SubjectLang: &lang}})
+	if e := AsError(err); e == nil || len(e.Fields) != 1 || e.Fields[0].Field != "subject_lang" {
+		t.Errorf("EditDraft with an upper-case language = %v, want subject_lang", err)
+	}
+}
