@@ -19,6 +19,8 @@ type deskData struct {
 	Filter  string
 	Filters []string
 	Result  cases.DeskPage
+	// Registrations await the coordinator's decision.
+	Registrations []cases.RegistrationView
 }
 
 func (h *Handler) desk(w http.ResponseWriter, r *http.Request) {
@@ -41,8 +43,14 @@ func (h *Handler) desk(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	registrations, err := h.cases.ListRegistrations(r.Context(), c)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	p := h.page(w, r, h.readerOfCaller(c), c.Language, "desk.title")
-	p.Data = deskData{Filter: in.Filter, Filters: []string{"escalated", "overdue", "referred", "awaiting-acceptance"}, Result: page}
+	p.Data = deskData{Filter: in.Filter, Filters: []string{"escalated", "overdue", "referred", "awaiting-acceptance"}, Result: page,
+		Registrations: registrations.Registrations}
 	h.render(w, r, http.StatusOK, "requests/desk", p)
 }
 

@@ -46,6 +46,13 @@ func TestDesk_AnUnacceptedRequestEscalatesAndTheCoordinatorAcceptsItOnTheAuthori
 	}
 	b.check("request-coordinator")
 
+	// With a reason recorded, the coordinator reads the personal data.
+	b.fill("reason", "The authority asked me to check the provider's identity.")
+	b.submit(`form[method=get][action^="/requests/"] button[type=submit]`)
+	if got := b.text("main"); !strings.Contains(got, "Jan Kowalski") {
+		t.Errorf("after giving a reason the coordinator reads %q", got)
+	}
+
 	// The scoreboard of the coordinator's country counts the request.
 	b.open("/scoreboard")
 	if got := b.text("main table"); !strings.Contains(got, "received – PL") {

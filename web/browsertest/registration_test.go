@@ -58,6 +58,11 @@ func TestRegistration_AnInvitedAuthorityRegistersFromTheMailItsCoordinatorApprov
 		t.Errorf("the registration page's heading is %q", got)
 	}
 	c.check("registration")
+	c.open("/desk")
+	if got := c.text("main"); !strings.Contains(got, "Urząd Miejski w Gdańsku") {
+		t.Errorf("the desk does not list the registration: %q", got)
+	}
+	c.submit(`main a[href^="/registrations/"]`)
 	c.submit(`form[action$="/approve"] button`)
 	if got := c.text(".notice--success"); !strings.Contains(got, "approved") {
 		t.Errorf("after approving the page reads %q", c.text("main"))
