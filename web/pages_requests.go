@@ -202,5 +202,6 @@ func (h *Handler) readerOfCaller(c cases.Caller) *Reader {
 		reader.Coordinator = a.Kind.IsCoordinator()
 	}
 	reader.Administrator = c.Principal.Has(models.LocalDataAdministrator, "")
+	reader.Helpdesk = c.Principal.Helpdesk
 	return reader
 }

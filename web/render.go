@@ -140,6 +140,8 @@ type Reader struct {
 	Coordinator bool
 	// Administrator shows the users' page in the menu.
 	Administrator bool
+	// Helpdesk shows the coordinators' registration in the menu.
+	Helpdesk bool
 }
 
 // LanguageLink is one entry of the language switcher.
