@@ -46,6 +46,9 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	reader := h.readerOfCaller(c)
 	p := h.page(w, r, reader, c.Language, "home.title")
+	if r.URL.Query().Get("done") == "forwarded" {
+		p.Notice = p.T("request.forwarded")
+	}
 	data := homeData{Name: reader.Name, Authority: reader.Authority}
 	if b := c.Principal.Body; b != nil {
 		for _, t := range trays() {

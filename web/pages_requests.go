@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -24,6 +25,11 @@ type requestData struct {
 	Actions []actionForm
 	// Interventions are a coordinator's forms.
 	Interventions []interventionForm
+	// Requesting and Responding name the two authorities.
+	Requesting, Responding string
+	// ForwardTo are the authorities of the reader's country in the
+	// request's area, for the forward forms.
+	ForwardTo []option
 	// CanSend offers the draft's sending.
 	CanSend bool
 	// ReasonForm asks a coordinator why they need the personal data.
@@ -113,6 +119,11 @@ func (h *Handler) showRequest(w http.ResponseWriter, r *http.Request, c cases.Ca
 	for _, a := range view.AllowedInterventions {
 		data.Interventions = append(data.Interventions, interventionFormOf(a, failed))
 	}
+	data.Requesting = h.authorityName(r, c, view.RequestingAuthority, p.Lang)
+	data.Responding = h.authorityName(r, c, view.RespondingAuthority, p.Lang)
+	if slices.Contains(view.AllowedActions, workflows.ActForward) || slices.Contains(view.AllowedInterventions, workflows.CoordForward) {
+		data.ForwardTo = h.forwardOptions(r, c, view, p.Lang)
+	}
 	p.TitleKey = "request.title"
 	p.Data = data
 	h.render(w, r, status, "requests/show", p)
@@ -127,7 +138,12 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 	}
 	id, action := r.PathValue("id"), workflows.Action(r.PathValue("action"))
 	in := cases.ActionInput{ID: id, Action: action, ActionBody: actionBody(r, c.Language)}
-	_, err := h.cases.Act(r.Context(), c, in)
+	view, err := h.cases.Act(r.Context(), c, in)
+	if err == nil && view.Forwarded {
+		// The authority passed the request on and no longer sees it.
+		http.Redirect(w, r, "/?done=forwarded", http.StatusSeeOther)
+		return
+	}
 	if err == nil {
 		http.Redirect(w, r, "/requests/"+url.PathEscape(id)+"?done="+url.QueryEscape(string(action)), http.StatusSeeOther)
 		return
@@ -189,6 +205,49 @@ func actionBody(r *http.Request, lang string) cases.ActionBody {
 		}
 	}
 	return body
+}
+
+// authorityName names an authority of the request as the directory shows
+// it to the reader: "name (country)"; empty when the directory does not
+// show it, which the page then leaves out.
+func (h *Handler) authorityName(r *http.Request, c cases.Caller, id uuid.UUID, lang string) string {
+	view, err := h.cases.GetAuthority(r.Context(), c, cases.GetAuthorityInput{ID: id, Lang: lang})
+	if err != nil {
+		if cases.AsError(err) == nil {
+			h.log.WarnContext(r.Context(), "name the request's authority", "authority", id, "err", err)
+		}
+		return ""
+	}
+	return view.OfficialName + " (" + view.Country + ")"
+}
+
+// forwardOptions are the other authorities of the reader's country that
+// work in the request's area: where a forward may go. The use case still
+// decides whether one may.
+func (h *Handler) forwardOptions(r *http.Request, c cases.Caller, view cases.RequestView, lang string) []option {
+	if c.Principal.Body == nil {
+		return nil
+	}
+	size := 100
+	found, err := h.cases.SearchAuthorities(r.Context(), c, cases.SearchAuthoritiesInput{
+		Country: c.Principal.Body.Country, Area: view.Area, Lang: lang, PageSize: &size,
+	})
+	if err != nil {
+		h.log.WarnContext(r.Context(), "list the authorities to forward to", "err", err)
+		return nil
+	}
+	var out []option
+	for _, a := range found.Items {
+		if a.ID == view.RespondingAuthority {
+			continue
+		}
+		label := a.OfficialName
+		if a.Region != "" {
+			label += " – " + a.Region
+		}
+		out = append(out, option{Value: a.ID.String(), Label: label})
+	}
+	return out
 }
 
 // readerOfCaller is the header's view of a signed-in caller.
