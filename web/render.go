@@ -168,6 +168,15 @@ func (p *Page) Label(prefix, key string) string {
 	return key
 }
 
+// AreaName is a legislative area's name in the reader's language.
+func (p *Page) AreaName(code string) string {
+	if a, ok := p.h.catalog.Area(code); ok {
+		name, _, _ := a.Name.In(p.Lang)
+		return name
+	}
+	return code
+}
+
 // Day writes a date given as YYYY-MM-DD in the reader's language.
 func (p *Page) Day(date string) string {
 	t, err := time.Parse("2006-01-02", date)
