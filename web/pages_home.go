@@ -144,6 +144,9 @@ func (h *Handler) box(w http.ResponseWriter, r *http.Request) {
 		page, err = h.cases.Requests(r.Context(), c, in)
 		if err == nil {
 			p := h.page(w, r, h.readerOfCaller(c), c.Language, "box."+box)
+			if q.Get("done") == "deleted" {
+				p.Notice = p.T("action.done.delete")
+			}
 			data := boxData{Box: box, State: in.State, Result: page,
 				States: []string{"DRAFT", "AWAITING_ACCEPTANCE", "ACCEPTED", "ANSWERED", "CLARIFICATION_REQUESTED", "REFERRED", "CLOSED", "WITHDRAWN"}}
 			pageLink := func(n int) string {

@@ -43,6 +43,20 @@ func TestNewRequest_AnOfficialFindsTheAuthorityAbroadSavesTheDraftAndSendsIt(t *
 		t.Fatalf("after saving the draft the official is at %s: %q", p, b.text("main"))
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(b.path(), "/requests/"), "?done=draft")
+
+	// The official comes back to the draft, changes it, and sends it.
+	b.open("/requests?box=outgoing&state=DRAFT")
+	b.submit(`main table a[href="/requests/` + id + `"]`)
+	b.submit(`a[href="/requests/` + id + `/edit"]`)
+	b.fill("subject", "Bauunternehmen Kowalski (Gdańsk)")
+	b.choose("questions", "registration-date")
+	b.submit(`form[action="/requests/` + id + `/edit"] button[type=submit]`)
+	if got := b.text("main h1"); !strings.Contains(got, "Gdańsk") {
+		t.Errorf("the changed draft reads %q", got)
+	}
+	if got := b.text("main"); !strings.Contains(got, "On which date was the provider registered?") {
+		t.Errorf("the changed draft lacks the added question: %q", got)
+	}
 	b.submit(`form[action$="/send"] button`)
 	if got := b.text(".eyebrow"); !strings.Contains(got, "Awaiting acceptance") {
 		t.Errorf("after sending the state reads %q", got)
