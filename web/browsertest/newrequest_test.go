@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -62,4 +63,33 @@ func TestNewRequest_AnOfficialFindsTheAuthorityAbroadSavesTheDraftAndSendsIt(t *
 		t.Errorf("after sending the state reads %q", got)
 	}
 	mailLink(t, sys, responder.Email, "/requests/"+id)
+}
+
+func TestDraft_IsDeletedFromItsPage(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	areas := []models.AuthorityArea{{AreaCode: "services", Competences: []string{"construction"}}}
+	requester := sys.Authority(t, "DE", "Bayern", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
+	responder := sys.Authority(t, "PL", "Pomorskie", areas, []models.UserRole{{Role: models.RequestHandler, AreaCode: "services"}})
+	r := sys.Do(t, http.MethodPost, "/api/v1/requests", requester.Token, map[string]any{
+		"area": "services", "responding_authority": responder.AuthorityID.String(), "subject": "Entwurf", "subject_lang": "de",
+		"questions": []string{"legally-established"}, "needed_by": time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02"),
+	})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("draft: %d %s", r.Status, r.Body)
+	}
+	var draft struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &draft)
+
+	b := newBrowser(t, sys)
+	b.open("/requests/" + draft.ID)
+	b.signIn(requester)
+	b.submit(`form[action$="/delete"] button`)
+	if p := b.path(); p != "/requests?box=outgoing&done=deleted" {
+		t.Errorf("after deleting the draft the browser is at %s", p)
+	}
+	if status := sys.Do(t, http.MethodGet, "/api/v1/requests/"+draft.ID, requester.Token, nil).Status; status != http.StatusNotFound {
+		t.Errorf("the deleted draft answers %d", status)
+	}
 }
