@@ -15,10 +15,13 @@ TOOLS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/openimi/tools
 TEMPORAL_CLI_VERSION := v1.5.1
 MAILPIT_VERSION := v1.33.1
 STATICCHECK_VERSION := v0.8.2
+# The accessibility checker the browser tests inject into every page.
+AXE_CORE_VERSION := 4.11.1
 
 TEMPORAL := $(TOOLS_CACHE)/temporal-$(TEMPORAL_CLI_VERSION)/temporal
 MAILPIT := $(TOOLS_CACHE)/mailpit-$(MAILPIT_VERSION)/mailpit
 STATICCHECK := $(TOOLS_CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+AXE_CORE := $(TOOLS_CACHE)/axe-core-$(AXE_CORE_VERSION)/axe.min.js
 
 GO_TEST_FLAGS ?= -count=1
 
@@ -29,9 +32,9 @@ dev: tools build
 	$(BIN)/openimi dev
 
 ## test: run every test against a throw-away PostgreSQL, Temporal and Mailpit
-test: tools build
+test: tools build $(AXE_CORE)
 	@started=$$(date +%s); status=0; \
-	$(BIN)/openimi stack -- $(GO) test $(GO_TEST_FLAGS) ./... || status=$$?; \
+	OPENIMI_AXE_JS=$(AXE_CORE) $(BIN)/openimi stack -- $(GO) test $(GO_TEST_FLAGS) ./... || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - started ))s in all, exit status $$status"; \
 	exit $$status
 
@@ -55,6 +58,12 @@ $(TEMPORAL):
 $(MAILPIT):
 	@echo "building Mailpit $(MAILPIT_VERSION) once (about a minute the first time)"
 	GOBIN=$(dir $@) $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+$(AXE_CORE):
+	@echo "fetching axe-core $(AXE_CORE_VERSION) once, for the browser tests"
+	@tmp=$$(mktemp -d); \
+	(cd $$tmp && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_CORE_VERSION).tgz package/axe.min.js); \
+	mkdir -p $(dir $@) && mv $$tmp/package/axe.min.js $@; rm -rf $$tmp
 
 $(STATICCHECK):
 	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

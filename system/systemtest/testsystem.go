@@ -27,6 +27,9 @@ import (
 type Options struct {
 	// Day is OPENIMI_DAY: short, so that deadlines pass during the test.
 	Day time.Duration
+	// DevMailbox serves the dev mailbox page over the test's mail sink, as
+	// `openimi dev` does.
+	DevMailbox bool
 }
 
 // System is a running OpenIMI.
@@ -78,6 +81,9 @@ func Start(t *testing.T, opts Options) *System {
 	contract, err := LoadContract()
 	if err != nil {
 		t.Fatalf("testsystem: %v", err)
+	}
+	if opts.DevMailbox {
+		sys.DevMailAPI = mail.APIURL
 	}
 	router, err := sys.Router()
 	if err != nil {
