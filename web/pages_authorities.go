@@ -22,7 +22,7 @@ type newAuthorityData struct {
 	NameLanguages []option
 	UserLanguages []option
 	Levels        []option
-	Areas       []areaChoice
+	Areas         []areaChoice
 }
 
 // areaChoice is an area's checkbox with its competences'.
