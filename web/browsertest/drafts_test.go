@@ -78,6 +78,15 @@ func TestDrafts_APolishOfficialComesBackToADraftFromTheMenuChangesItAndSendsIt(t
 		t.Errorf("after sending the state reads %q", got)
 	}
 
+	// An authority that coordinates nothing registers no authority: the
+	// menu does not offer it and the page is refused.
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll('nav.menu a[href="/authorities/new"]').length`)); n != 0 {
+		t.Errorf("a competent authority's menu offers the registration of authorities")
+	}
+	if status := pageStatus(t, b, "/authorities/new"); status != http.StatusForbidden {
+		t.Errorf("a competent authority's official opens the registration of authorities: %d", status)
+	}
+
 	// Sent, it has left the drafts.
 	b.open("/drafts")
 	if got := b.text("main"); strings.Contains(got, "Kowalski") {
