@@ -22,6 +22,8 @@ TEMPORAL_SERVER_VERSION := v1.32.1
 HELM_VERSION := v4.3.2
 # The Web UI the CLI above serves in `make dev`; docker-compose.yml runs it.
 TEMPORAL_UI_VERSION := v2.42.1
+# The accessibility checker the browser tests inject into every page.
+AXE_CORE_VERSION := 4.11.1
 
 TEMPORAL := $(TOOLS_CACHE)/temporal-$(TEMPORAL_CLI_VERSION)/temporal
 MAILPIT := $(TOOLS_CACHE)/mailpit-$(MAILPIT_VERSION)/mailpit
@@ -29,6 +31,7 @@ STATICCHECK := $(TOOLS_CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 TEMPORAL_SERVER_DIR := $(TOOLS_CACHE)/temporal-server-$(TEMPORAL_SERVER_VERSION)
 TEMPORAL_SERVER := $(TEMPORAL_SERVER_DIR)/temporal-server
 HELM := $(TOOLS_CACHE)/helm-$(HELM_VERSION)/helm
+AXE_CORE := $(TOOLS_CACHE)/axe-core-$(AXE_CORE_VERSION)/axe.min.js
 
 GO_TEST_FLAGS ?= -count=1
 
@@ -39,9 +42,9 @@ dev: tools build
 	$(BIN)/openimi dev
 
 ## test: run every test against a throw-away PostgreSQL, Temporal and Mailpit
-test: tools build
+test: tools build $(AXE_CORE)
 	@started=$$(date +%s); status=0; \
-	$(BIN)/openimi stack -- $(GO) test $(GO_TEST_FLAGS) ./... || status=$$?; \
+	OPENIMI_AXE_JS=$(AXE_CORE) $(BIN)/openimi stack -- $(GO) test $(GO_TEST_FLAGS) ./... || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - started ))s in all, exit status $$status"; \
 	exit $$status
 
@@ -115,15 +118,22 @@ $(MAILPIT):
 	@echo "building Mailpit $(MAILPIT_VERSION) once (about a minute the first time)"
 	GOBIN=$(dir $@) $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
+$(AXE_CORE):
+	@echo "fetching axe-core $(AXE_CORE_VERSION) once, for the browser tests"
+	@tmp=$$(mktemp -d); \
+	(cd $$tmp && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_CORE_VERSION).tgz package/axe.min.js); \
+	mkdir -p $(dir $@) && mv $$tmp/package/axe.min.js $@; rm -rf $$tmp
+
 $(STATICCHECK):
 	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck and the OpenAPI document's strict lint
 lint: $(STATICCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	$(GO) test ./api -run '^TestOpenAPI_DocumentPassesTheStrictLint$$' -count=1
 
 clean:
 	rm -rf $(BIN)

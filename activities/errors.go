@@ -32,16 +32,20 @@ const (
 	ErrTypeInvalidNotification = "invalid_notification"
 )
 
-// permanentSQLClasses are the SQLSTATE classes that retrying the same
+// permanentSQLClass names the SQLSTATE classes that retrying the same
 // statement with the same values cannot cure. Everything else (08
 // connection, 40 serialization failure and deadlock, 53 insufficient
 // resources, 55 lock not available, 57 operator intervention such as an
 // admin shutdown, 42 a schema a migration has not reached yet) is worth
 // another attempt within the retry policy's bound.
-var permanentSQLClasses = map[string]string{
-	"22": ErrTypeInvalidData,        // data exception
-	"23": ErrTypeConstraintViolated, // integrity constraint violation
-	"54": ErrTypeInvalidData,        // program limit exceeded: a value too large to index
+func permanentSQLClass(class string) string {
+	switch class {
+	case "22", "54": // data exception; program limit exceeded (a value too large to index)
+		return ErrTypeInvalidData
+	case "23": // integrity constraint violation
+		return ErrTypeConstraintViolated
+	}
+	return ""
 }
 
 // classify marks err non-retryable when another attempt cannot succeed,
@@ -69,7 +73,7 @@ func classify(what string, err error) error {
 func permanentType(err error) string {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 {
-		return permanentSQLClasses[pgErr.Code[:2]]
+		return permanentSQLClass(pgErr.Code[:2])
 	}
 	var (
 		syntaxErr      *json.SyntaxError

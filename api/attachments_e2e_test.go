@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -19,20 +18,14 @@ func upload(t *testing.T, sys *systemtest.System, token, id, filename string, co
 	part.Write(content)
 	w.WriteField("personal", personal)
 	w.Close()
-	req, _ := http.NewRequest(http.MethodPost, sys.URL+"/api/v1/requests/"+id+"/attachments", &body)
+	req, _ := http.NewRequest(http.MethodPost, sys.URL+"/api/v1/requests/"+id+"/attachments", nil)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	out := sys.Send(t, req, body.Bytes())
+	if out.Status >= 300 {
+		return out.Status, nil
 	}
-	defer resp.Body.Close()
-	out := systemtest.Response{Status: resp.StatusCode}
-	out.Body, _ = io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, nil
-	}
-	return resp.StatusCode, out.Map(t)
+	return out.Status, out.Map(t)
 }
 
 func TestAttachments_AreTypeCheckedBoundedAndRedactedLikePersonalData(t *testing.T) {

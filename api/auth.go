@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/openimi/openimi/cases"
-	"github.com/openimi/openimi/internal/policy"
 )
 
 // Keys of what authenticate puts in the request's context.
@@ -41,12 +40,6 @@ func (h *handlers) authenticate(c *gin.Context) {
 	c.Set(principalKey, caller.Principal)
 	c.Set(callerKey, caller)
 	c.Next()
-}
-
-// principal is the caller of an authenticated route.
-func principal(c *gin.Context) policy.Principal {
-	p, _ := c.MustGet(principalKey).(policy.Principal)
-	return p
 }
 
 // caller is who calls a use case: the signed-in account on an

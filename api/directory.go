@@ -2,20 +2,12 @@ package api
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/openimi/openimi/cases"
-	"github.com/openimi/openimi/internal/policy"
-	"github.com/openimi/openimi/models"
 )
-
-func itoa(i int) string { return strconv.Itoa(i) }
-
-func joinComma(s []string) string { return strings.Join(s, ", ") }
 
 // pathID parses the :name path parameter as a UUID; a malformed one is a
 // resource that does not exist.
@@ -26,14 +18,6 @@ func pathID(c *gin.Context, name, what string) (uuid.UUID, bool) {
 		return uuid.Nil, false
 	}
 	return id, true
-}
-
-func targetOf(a models.Authority) policy.Target {
-	t := policy.Target{ID: a.ID, Country: a.CountryCode, Region: a.Region, Status: a.Status}
-	for _, area := range a.Areas {
-		t.Areas = append(t.Areas, area.AreaCode)
-	}
-	return t
 }
 
 // The directory's handlers adapt the use cases of cases/directory.go and

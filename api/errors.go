@@ -91,7 +91,7 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
 	var details any = e.Details
-	if e.Kind == cases.Invalid {
+	if e.Kind == cases.Invalid && len(e.Fields) > 0 {
 		details = e.Fields
 	}
 	abortWithError(c, status, e.Code, e.Message, details)

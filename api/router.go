@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/go-playground/validator/v10"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
@@ -46,7 +45,6 @@ type handlers struct {
 	temporal client.Client
 	ref      referenceData
 	settings Settings
-	validate *validator.Validate
 	cases    *cases.Service
 }
 
@@ -62,7 +60,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 			return nil, err
 		}
 	}
-	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: referenceData{cat}, settings: deps.Settings, validate: newValidator(), cases: deps.Cases}
+	h := &handlers{log: deps.Logger, store: deps.Store, temporal: deps.Temporal, ref: referenceData{cat}, settings: deps.Settings, cases: deps.Cases}
 	r := newEngine()
 	r.Use(requestID(), securityHeaders(), accessLog(deps.Logger), metrics.middleware(), gin.CustomRecoveryWithWriter(slogWriter{deps.Logger}, recovered), limitBody(maxBodyBytes, map[string]int64{
 		// The file and its multipart framing.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -256,6 +257,94 @@ func TestOpenAPI_DocumentIsValidAndServed(t *testing.T) {
 	}
 	if rec.Body.String() != string(api.OpenAPIDocument()) {
 		t.Error("the served document differs from the embedded one")
+	}
+}
+
+// TestOpenAPI_DocumentPassesTheStrictLint is the document's lint (run by
+// make lint as well as make test): kin-openapi's validation with every
+// optional check on, and the house rules a reader of the document relies
+// on.
+func TestOpenAPI_DocumentPassesTheStrictLint(t *testing.T) {
+	doc := loadOpenAPI(t)
+	if err := doc.Validate(context.Background(),
+		openapi3.EnableExamplesValidation(),
+		openapi3.EnableSchemaDefaultsValidation(),
+		openapi3.EnableSchemaFormatValidation(),
+		openapi3.EnableSchemaPatternValidation(),
+	); err != nil {
+		t.Fatalf("OpenAPI document fails the strict validation: %v", err)
+	}
+	if len(doc.Security) == 0 {
+		t.Error("the document has no default security: an operation that forgets its own would read as public")
+	}
+	ids := map[string]string{}
+	var errs []error
+	for _, path := range doc.Paths.InMatchingOrder() {
+		for method, op := range doc.Paths.Value(path).Operations() {
+			name := method + " " + path
+			switch {
+			case op.OperationID == "":
+				errs = append(errs, fmt.Errorf("%s has no operationId", name))
+			case ids[op.OperationID] != "":
+				errs = append(errs, fmt.Errorf("%s and %s share the operationId %s", name, ids[op.OperationID], op.OperationID))
+			default:
+				ids[op.OperationID] = name
+			}
+			if op.Summary == "" {
+				errs = append(errs, fmt.Errorf("%s has no summary", name))
+			}
+			if op.Security == nil {
+				errs = append(errs, fmt.Errorf("%s says nothing of security: `security: []` for a public operation, the bearer scheme otherwise", name))
+			}
+			public := op.Security != nil && len(*op.Security) == 0
+			if !public && op.Responses.Status(http.StatusUnauthorized) == nil {
+				errs = append(errs, fmt.Errorf("%s needs a token but documents no 401", name))
+			}
+			if strings.Contains(path, "{") && op.Responses.Status(http.StatusNotFound) == nil && !public {
+				errs = append(errs, fmt.Errorf("%s names a resource but documents no 404", name))
+			}
+			if op.RequestBody != nil && op.Responses.Status(http.StatusBadRequest) == nil {
+				errs = append(errs, fmt.Errorf("%s takes a body but documents no 400", name))
+			}
+			for status, resp := range op.Responses.Map() {
+				if resp.Value == nil || resp.Value.Description == nil || *resp.Value.Description == "" {
+					errs = append(errs, fmt.Errorf("%s: response %s has no description", name, status))
+				}
+				if status != "default" && status >= "400" {
+					if mt := resp.Value.Content.Get("application/json"); mt == nil || mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/Error" {
+						errs = append(errs, fmt.Errorf("%s: error response %s is not the Error shape", name, status))
+					}
+				}
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestOpenAPI_SecurityOfEachOperationIsWhatTheRouterDoes: an operation
+// the document says needs a token answers 401 without one; one it says is
+// public does not.
+func TestOpenAPI_SecurityOfEachOperationIsWhatTheRouterDoes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	r, _ := newRouter(t, nil)
+	for _, path := range doc.Paths.InMatchingOrder() {
+		for method, op := range doc.Paths.Value(path).Operations() {
+			security := doc.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			if len(security) == 0 {
+				continue // public: calling it here would need a database
+			}
+			target := strings.NewReplacer("{id}", "6b1d3a4e-8f55-4f7e-9a51-0c2f1f5d9e01", "{user_id}", "6b1d3a4e-8f55-4f7e-9a51-0c2f1f5d9e02",
+				"{attachment_id}", "6b1d3a4e-8f55-4f7e-9a51-0c2f1f5d9e03", "{code}", "services").Replace(path)
+			rec := do(r, method, target, nil, strings.NewReader("{}"))
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("%s %s needs a token by the document, yet answers %d without one", method, path, rec.Code)
+			}
+		}
 	}
 }
 

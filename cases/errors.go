@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openimi/openimi/internal/policy"
+	"github.com/openimi/openimi/models"
 )
 
 // Kind says what sort of failure an Error is; each adapter maps a kind to
@@ -74,11 +75,16 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // AsError returns err's *Error, or nil when err is not one (an internal
-// failure, which adapters log and answer as such).
+// failure, which adapters log and answer as such). A database out of reach
+// is Unavailable, whichever use case met it: the caller may try again.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if models.Unreachable(err) {
+		return &Error{Kind: Unavailable, Code: "unavailable", RetryAfter: 5 * time.Second, Err: err,
+			Message: "the database cannot be reached just now; try again in a moment"}
 	}
 	return nil
 }

@@ -180,7 +180,7 @@ type DraftInput struct {
 	Questions           *[]string          `json:"questions" binding:"omitempty,min=1,max=60,dive,required,max=80"`
 	FreeText            *string            `json:"free_text" binding:"omitempty,max=10000"`
 	FreeTextLang        *string            `json:"free_text_lang" binding:"omitempty,len=2,lowercase"`
-	PersonalData        *map[string]string `json:"personal_data" binding:"omitempty,max=30,dive,keys,min=1,max=60,endkeys,max=1000"`
+	PersonalData        *map[string]string `json:"personal_data" binding:"omitempty,max=30,dive,keys,min=1,max=60,endkeys,required,max=1000"`
 	NeededBy            *string            `json:"needed_by" binding:"omitempty,datetime=2006-01-02"`
 }
 

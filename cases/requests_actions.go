@@ -58,7 +58,7 @@ type SendInput struct {
 
 // workflowExists tells whether the request's workflow was started.
 func (s *Service) workflowExists(ctx context.Context, id uuid.UUID) (bool, error) {
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.RequestWorkflowID(id), "")
+	desc, err := s.temporal.DescribeWorkflow(ctx, workflows.RequestWorkflowID(id), "")
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
@@ -68,7 +68,7 @@ func (s *Service) workflowExists(ctx context.Context, id uuid.UUID) (bool, error
 	}
 	// A workflow that failed before recording the sending (its recording
 	// refused for good) stands behind nothing: the draft may be sent again.
-	switch desc.GetWorkflowExecutionInfo().GetStatus() {
+	switch desc.Status {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED,
 		enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
 		return false, nil

@@ -61,3 +61,19 @@ func TestValidator_NamesEveryBadStringByTheCallersSpellingAndThenTheRules(t *tes
 		t.Fatalf("Check of good input = %v", err)
 	}
 }
+
+func TestValidator_AnEmbeddedStructsFieldsAreNamedAsTheCallerSendsThem(t *testing.T) {
+	type body struct {
+		Text string `json:"text" binding:"max=3"`
+	}
+	type input struct {
+		ID string `form:"id"`
+		body
+		Body body `json:"body"`
+	}
+	err := NewValidator().Check(input{body: body{Text: "too long"}, Body: body{Text: "long too"}})
+	e := AsError(err)
+	if e == nil || len(e.Fields) != 2 || e.Fields[0].Field != "text" || e.Fields[1].Field != "body.text" {
+		t.Fatalf("Check = %+v, want text and body.text", err)
+	}
+}

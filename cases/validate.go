@@ -22,7 +22,13 @@ type Validator struct {
 func NewValidator() *Validator {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.SetTagName("binding")
-	v.RegisterTagNameFunc(func(f reflect.StructField) string { return fieldName(f) })
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		if f.Anonymous && f.Tag.Get("json") == "" && f.Tag.Get("form") == "" {
+			// An embedded struct's fields are the caller's top-level ones.
+			return embedded
+		}
+		return fieldName(f)
+	})
 	return &Validator{rules: v}
 }
 
@@ -59,14 +65,22 @@ func fieldName(f reflect.StructField) string {
 	return f.Name
 }
 
-// callerPath turns the validator's namespace ("draftInput.questions[2]")
-// into the path the caller sent ("questions[2]").
+// embedded names an embedded struct in the validator's namespaces, so
+// that callerPath can leave it out.
+const embedded = "\x00embedded"
+
+// callerPath turns the validator's namespace ("draftInput.questions[2]",
+// "ActionInput.<embedded>.text") into the path the caller sent
+// ("questions[2]", "text").
 func callerPath(fe validator.FieldError) string {
-	ns := fe.Namespace()
-	if i := strings.IndexByte(ns, '.'); i >= 0 {
-		ns = ns[i+1:]
+	parts := strings.Split(fe.Namespace(), ".")[1:]
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != embedded {
+			kept = append(kept, p)
+		}
 	}
-	return ns
+	return strings.Join(kept, ".")
 }
 
 // textFields walks every string of v, map keys included, and names those

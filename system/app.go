@@ -28,6 +28,7 @@ import (
 	"github.com/openimi/openimi/internal/password"
 	"github.com/openimi/openimi/internal/serve"
 	"github.com/openimi/openimi/models"
+	"github.com/openimi/openimi/web"
 	"github.com/openimi/openimi/worker"
 )
 
@@ -51,6 +52,9 @@ type System struct {
 	Metrics  *observability.Metrics
 	Store    *models.Store
 	Temporal client.Client
+	// DevMailAPI is the API of the Mailpit `dev` started, for the pages'
+	// dev mailbox; empty elsewhere.
+	DevMailAPI string
 
 	// inProcessWorker is set when this process also runs the worker (as
 	// `dev` does): the API is then ready only once the worker polls.
@@ -126,7 +130,8 @@ func (sys *System) readiness() map[string]api.ReadinessCheck {
 	return checks
 }
 
-// Router builds the API's HTTP handler.
+// Router builds the HTTP handler: the JSON API under /api/v1 and the
+// probes, the officials' pages everywhere else.
 func (sys *System) Router() (http.Handler, error) {
 	settings := cases.Settings{
 		PublicURL:  sys.Config.PublicURL,
@@ -135,7 +140,7 @@ func (sys *System) Router() (http.Handler, error) {
 		SessionTTL: sys.Config.SessionTTL,
 	}
 	useCases := cases.New(cases.Deps{Log: sys.Log, Store: sys.Store, Temporal: sys.Temporal, Catalog: sys.Catalog, Settings: settings})
-	return api.NewRouter(api.Deps{
+	apiRouter, err := api.NewRouter(api.Deps{
 		Logger:    sys.Log,
 		Registry:  sys.Metrics.Registry,
 		Readiness: sys.readiness(),
@@ -145,6 +150,24 @@ func (sys *System) Router() (http.Handler, error) {
 		Settings:  settings,
 		Cases:     useCases,
 	})
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.NewHandler(web.Deps{
+		Log: sys.Log, Cases: useCases, Catalog: sys.Catalog,
+		PublicURL: sys.Config.PublicURL, SessionTTL: sys.Config.SessionTTL, DevMailAPI: sys.DevMailAPI,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The JSON API and the probes keep their paths; every other path is a
+	// page.
+	mux := http.NewServeMux()
+	for _, prefix := range []string{"/api/", "/healthz", "/readyz"} {
+		mux.Handle(prefix, apiRouter)
+	}
+	mux.Handle("/", pages)
+	return mux, nil
 }
 
 // ServeAPI runs the HTTP API until ctx ends, and beside it, on a listener

@@ -73,6 +73,9 @@ func runDev(ctx context.Context) error {
 	}
 	defer sys.Close()
 	sys.RunsWorkerToo()
+	if stack.Mailpit != nil {
+		sys.DevMailAPI = stack.Mailpit.APIURL
+	}
 	if err := system.Migrate(ctx, sys.Store, sys.Catalog, log); err != nil {
 		return err
 	}
@@ -184,6 +187,10 @@ func probePort(ctx context.Context, variable, addr string) error {
 
 func printDevSummary(cfg config.Config, stack *devstack.Stack, demoLogins bool) {
 	fmt.Println("OpenIMI is running:")
+	fmt.Printf("  Pages        %s/  (sign in below)\n", cfg.PublicURL)
+	if stack.Mailpit != nil {
+		fmt.Printf("  Mailbox      %s/dev/mail  (the mails sent, with their links)\n", cfg.PublicURL)
+	}
 	fmt.Printf("  API          %s/api/v1  (OpenAPI: %s/api/v1/openapi.json)\n", cfg.PublicURL, cfg.PublicURL)
 	if stack.Temporal != nil && stack.Temporal.UIURL != "" {
 		fmt.Printf("  Temporal UI  %s\n", stack.Temporal.UIURL)

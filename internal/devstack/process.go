@@ -93,6 +93,24 @@ func (p *process) stop(ctx context.Context) error {
 	}
 }
 
+// kill ends the process and its group at once with SIGKILL, as a crash or
+// the kernel's OOM killer would, and waits for its end: the fault tests use
+// it to prove that nothing depends on a clean shutdown.
+func (p *process) kill() error {
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	// The child leads its own process group (Setpgid), so its own children
+	// go with it.
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("kill %s: %w", p.name, err)
+	}
+	<-p.exited
+	return nil
+}
+
 // waitReady polls check until it succeeds, the process exits, or the
 // timeout passes.
 func (p *process) waitReady(ctx context.Context, timeout time.Duration, check func(context.Context) error) error {

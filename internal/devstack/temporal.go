@@ -157,5 +157,8 @@ func temporalReady(ctx context.Context, address, namespace string) error {
 // Stop shuts the server down, waiting at most until ctx's deadline.
 func (t *Temporal) Stop(ctx context.Context) error { return t.proc.stop(ctx) }
 
+// Kill ends the server with SIGKILL, without a chance to clean up.
+func (t *Temporal) Kill() error { return t.proc.kill() }
+
 // Exited is closed when the server has ended.
 func (t *Temporal) Exited() <-chan struct{} { return t.proc.Exited() }

@@ -74,6 +74,13 @@ func (e *StatusError) Error() string {
 // Call sends one request, records it under action, and decodes a JSON
 // answer into out when out is not nil. Any status but want is an error.
 func (a *API) Call(ctx context.Context, action, method, path, token string, body any, want int, out any) error {
+	return a.CallWithKey(ctx, action, method, path, token, "", body, want, out)
+}
+
+// CallWithKey is Call with an Idempotency-Key (none when key is empty): a
+// client that retries a call whose answer it lost sends the same key, so
+// that the API can tell a retry from a second action.
+func (a *API) CallWithKey(ctx context.Context, action, method, path, token, key string, body any, want int, out any) error {
 	var reader io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -91,6 +98,9 @@ func (a *API) Call(ctx context.Context, action, method, path, token string, body
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	started := time.Now()
 	resp, err := a.http.Do(req)

@@ -49,7 +49,7 @@ func Lifecycle(ctx context.Context, opts LifecycleOptions) (Report, error) {
 	for _, p := range pairs {
 		areas = append(areas, p.Area)
 	}
-	questions, err := yesNoQuestions(ctx, api, areas, 3)
+	questions, err := YesNoQuestions(ctx, api, areas, 3)
 	if err != nil {
 		return Report{}, err
 	}

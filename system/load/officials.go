@@ -115,9 +115,9 @@ type areaView struct {
 	} `json:"area"`
 }
 
-// yesNoQuestions picks up to n yes/no questions of each area, which every
+// YesNoQuestions picks up to n yes/no questions of each area, which every
 // answer can settle with "yes".
-func yesNoQuestions(ctx context.Context, api *API, areas []string, n int) (map[string][]string, error) {
+func YesNoQuestions(ctx context.Context, api *API, areas []string, n int) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, area := range areas {
 		if _, done := out[area]; done {

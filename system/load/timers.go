@@ -118,7 +118,7 @@ func Timers(ctx context.Context, opts TimersOptions) (TimersReport, error) {
 	for _, p := range pairs {
 		areas = append(areas, p.Area)
 	}
-	questions, err := yesNoQuestions(ctx, api, areas, 3)
+	questions, err := YesNoQuestions(ctx, api, areas, 3)
 	if err != nil {
 		return rep, err
 	}

@@ -27,6 +27,9 @@ import (
 type Options struct {
 	// Day is OPENIMI_DAY: short, so that deadlines pass during the test.
 	Day time.Duration
+	// DevMailbox serves the dev mailbox page over the test's mail sink, as
+	// `openimi dev` does.
+	DevMailbox bool
 }
 
 // System is a running OpenIMI.
@@ -39,6 +42,9 @@ type System struct {
 	// HelpdeskEmail and HelpdeskPassword sign in the bootstrap account.
 	HelpdeskEmail    string
 	HelpdeskPassword string
+	// Contract checks every call made through Do, DoWithHeader and Send
+	// against the OpenAPI document.
+	Contract *Contract
 }
 
 // Start runs a system for the test and stops it when the test ends.
@@ -72,6 +78,13 @@ func Start(t *testing.T, opts Options) *System {
 	if err := system.BootstrapHelpdesk(ctx, cfg, sys.Store, log); err != nil {
 		t.Fatalf("testsystem: %v", err)
 	}
+	contract, err := LoadContract()
+	if err != nil {
+		t.Fatalf("testsystem: %v", err)
+	}
+	if opts.DevMailbox {
+		sys.DevMailAPI = mail.APIURL
+	}
 	router, err := sys.Router()
 	if err != nil {
 		t.Fatalf("testsystem: %v", err)
@@ -92,6 +105,7 @@ func Start(t *testing.T, opts Options) *System {
 	return &System{
 		URL: srv.URL, App: sys, Store: sys.Store, Mail: mail, Day: opts.Day,
 		HelpdeskEmail: cfg.BootstrapEmail, HelpdeskPassword: cfg.BootstrapPassword,
+		Contract: contract,
 	}
 }
 
@@ -100,6 +114,13 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// OffContract says how the request broke the OpenAPI document, or is
+	// nil when it kept to it. The API must refuse such a request with a
+	// 4xx; Send fails the test otherwise.
+	OffContract error
+	// Err is set, and Status 0, when the request's own context ended
+	// before the answer came: the call hung.
+	Err error
 }
 
 // JSON decodes the body into v, failing the test if it cannot.
@@ -139,25 +160,24 @@ func (s *System) Do(t testing.TB, method, path, token string, body any) Response
 // DoWithHeader is Do with one more request header.
 func (s *System) DoWithHeader(t testing.TB, method, path, token string, body any, header, value string) Response {
 	t.Helper()
-	var reader io.Reader
+	var data []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		reader = strings.NewReader(b)
+		data = []byte(b)
 	case []byte:
-		reader = bytes.NewReader(b)
+		data = b
 	default:
-		data, err := json.Marshal(b)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(b); err != nil {
 			t.Fatal(err)
 		}
-		reader = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, s.URL+path, reader)
+	req, err := http.NewRequest(method, s.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reader != nil {
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
@@ -166,16 +186,63 @@ func (s *System) DoWithHeader(t testing.TB, method, path, token string, body any
 	if header != "" {
 		req.Header.Set(header, value)
 	}
+	return s.Send(t, req, data)
+}
+
+// Send sends req with body (nil for none) and checks both against the
+// OpenAPI document: a request that breaks it must be refused with a 4xx,
+// and every answer must be one the document describes. A mismatch fails
+// the test; the answer is returned either way.
+func (s *System) Send(t testing.TB, req *http.Request, body []byte) Response {
+	t.Helper()
+	return s.SendWithin(t, req, body, 0)
+}
+
+// SendWithin is Send with a bound on the exchange with the server (not on
+// the checks): an answer that does not come within it is returned as
+// Response.Err, for suites that look for calls that hang. 0 is no bound.
+func (s *System) SendWithin(t testing.TB, req *http.Request, body []byte, within time.Duration) Response {
+	t.Helper()
+	ex := s.Contract.CheckRequest(req.Context(), req, body)
+	if within > 0 {
+		bounded, cancel := context.WithTimeout(req.Context(), within)
+		defer cancel()
+		req = req.WithContext(bounded)
+	}
+	ctx := req.Context()
+	if body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		if ctx.Err() != nil {
+			// The caller's deadline: it asked to hear of a call that hangs.
+			return Response{Err: err, OffContract: ex.RequestErr}
+		}
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Response{Err: err, OffContract: ex.RequestErr}
+		}
 		t.Fatal(err)
 	}
-	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	out := Response{Status: resp.StatusCode, Header: resp.Header, Body: data, OffContract: ex.RequestErr}
+	uri := req.URL.RequestURI()
+	if len(uri) > 200 {
+		uri = uri[:200] + "…"
+	}
+	if ex.RequestErr != nil && (out.Status < 400 || out.Status > 499) {
+		t.Errorf("contract: %s %s breaks the OpenAPI document, yet the API answered %d %.300s\n%.2000v",
+			req.Method, uri, out.Status, data, ex.RequestErr)
+	}
+	if err := s.Contract.CheckResponse(ctx, ex, out.Status, out.Header, data); err != nil {
+		t.Errorf("contract: %s %s: %.2000v\nbody: %.500s", req.Method, uri, err, data)
+	}
+	return out
 }
 
 // Login signs in and returns the bearer token, failing the test otherwise.
