@@ -32,7 +32,7 @@ var requiredEnv = map[string]string{
 
 // Optional overrides are blanked so the defaults are what gets checked,
 // whatever the developer's shell exports.
-var optionalEnv = []string{"OPENIMI_PUBLIC_URL", "OPENIMI_SMTP_URL"}
+var optionalEnv = []string{"OPENIMI_PUBLIC_URL", "OPENIMI_SMTP_URL", "OPENIMI_REVISION"}
 
 // The variables the application reads; a service missing one would fail at
 // start or, worse, fall back to a default meant for development.
