@@ -120,9 +120,9 @@ func listInput(box string, q url.Values) (cases.RequestListInput, error) {
 }
 
 type boxData struct {
-	Box    string
-	State  string
-	Area   string
+	Box   string
+	State string
+	Area  string
 	// Overdue is the deadline filter as given: "", "true" or "false".
 	Overdue   string
 	Reference string
