@@ -90,3 +90,59 @@ func TestBoxes_NameTheOtherPartyAndFindARequestByItsReference(t *testing.T) {
 		t.Errorf("a reference of 41 characters: %d %s, want 422", r.Status, r.Body)
 	}
 }
+
+func TestAssignees_AreTheRespondingAuthoritysHandlersOfTheAreaRefusedLikeTheAssignAction(t *testing.T) {
+	sys := systemtest.Start(t, systemtest.Options{})
+	requester, responder, _ := twoSides(t, sys)
+	// A colleague handling the area, and one handling another area only.
+	handler := colleague(t, sys, responder, "PL", "Pomorskie")
+	if err := sys.Store.DB().Exec("INSERT INTO user_roles (user_id, role, area_code) VALUES (?, 'request_handler', 'services')", handler.UserID).Error; err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := colleague(t, sys, responder, "PL", "Pomorskie")
+	d := draft(t, sys, requester, responder)
+	act(t, sys, requester, d.ID, "send", nil, http.StatusOK)
+
+	resp := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"/assignees", responder.Token, nil)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("assignees: %d %s", resp.Status, resp.Body)
+	}
+	var got struct {
+		Reference string `json:"reference"`
+		Items     []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	resp.JSON(t, &got)
+	ids := map[string]bool{}
+	for _, it := range got.Items {
+		ids[it.ID] = true
+	}
+	if len(ids) != 2 || !ids[responder.UserID.String()] || !ids[handler.UserID.String()] || ids[elsewhere.UserID.String()] {
+		t.Errorf("assignees %+v, want the responder %s and the colleague %s only", got.Items, responder.UserID, handler.UserID)
+	}
+	if got.Reference != d.Reference {
+		t.Errorf("reference %q, want %q", got.Reference, d.Reference)
+	}
+
+	outsider := sys.Authority(t, "FR", "Bretagne", nil, nil)
+	for _, c := range []struct {
+		name string
+		who  systemtest.Official
+		want int
+	}{
+		{"the requesting side", requester, http.StatusForbidden},
+		{"a colleague without the area's role", elsewhere, http.StatusNotFound},
+		{"another authority", outsider, http.StatusNotFound},
+	} {
+		if r := sys.Do(t, http.MethodGet, "/api/v1/requests/"+d.ID+"/assignees", c.who.Token, nil); r.Status != c.want {
+			t.Errorf("%s: %d %s, want %d", c.name, r.Status, r.Body, c.want)
+		}
+		// The assign action refuses them the same way.
+		body := map[string]any{"handler": handler.UserID.String()}
+		if r := sys.Do(t, http.MethodPost, "/api/v1/requests/"+d.ID+"/assign", c.who.Token, body); r.Status != c.want {
+			t.Errorf("%s assigns: %d %s, want %d", c.name, r.Status, r.Body, c.want)
+		}
+	}
+	act(t, sys, responder, d.ID, "assign", map[string]any{"handler": handler.UserID.String()}, http.StatusOK)
+}
