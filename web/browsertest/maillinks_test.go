@@ -116,11 +116,11 @@ func TestMailLinks_EveryKindsLinkLandsOnItsPage(t *testing.T) {
 		mail.RequestAccepted: {request, &requester}, mail.RequestAnswered: {request, &requester},
 		mail.ClarificationGiven: {request, &responder}, mail.DeadlineProposed: {request, &requester},
 		mail.RequestReferred: {request, &requester}, mail.RequestReturned: {request, &requester},
-		mail.CoordinatorNote: {request, &requester},
+		mail.CoordinatorNote:  {request, &requester},
 		mail.RequestEscalated: {request, &coordinator}, mail.ReplyOverdueEscalation: {request, &coordinator},
 		mail.RegistrationPending: {registration, &coordinator}, mail.RegistrationReminder: {registration, &coordinator},
 		mail.RegistrationEscalated: {registration, &coordinator},
-		mail.RegistrationApproved: {registration, &firstUser}, mail.RegistrationRejected: {registration, &firstUser},
+		mail.RegistrationApproved:  {registration, &firstUser}, mail.RegistrationRejected: {registration, &firstUser},
 		mail.Invitation: {invitation, nil}, mail.AccountActivation: {activation, nil}, mail.PasswordReset: {reset, nil},
 	}
 	const publicURL = "https://openimi.test"
