@@ -81,6 +81,9 @@ func (h *Handler) authorityPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := h.page(w, r, h.readerOfCaller(c), c.Language, "directory.authority")
+	if r.URL.Query().Get("done") == "registered" {
+		p.Notice = p.T("authorities.new.done")
+	}
 	c.Language = p.Lang
 	view, err := h.cases.GetAuthority(r.Context(), c, cases.GetAuthorityInput{ID: id})
 	if err != nil {

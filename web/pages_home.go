@@ -17,6 +17,21 @@ type tray struct {
 	Query url.Values
 	Count int64
 	Alert bool
+	// Page lists the tray's requests where it is not the box filtered
+	// (the drafts have their own page).
+	Page string
+}
+
+// Href is where the tray leads.
+func (t tray) Href() string {
+	if t.Page != "" {
+		return t.Page
+	}
+	v := url.Values{"box": {t.Box}}
+	for k, vs := range t.Query {
+		v[k] = vs
+	}
+	return "/requests?" + v.Encode()
 }
 
 // trays are IMI's dashboard: what waits for the reader's authority, by what
@@ -29,7 +44,7 @@ func trays() []tray {
 		{Key: "overdue", Box: "incoming", Query: url.Values{"overdue": {yes}}, Alert: true},
 		{Key: "answers_to_read", Box: "outgoing", Query: url.Values{"state": {"ANSWERED"}}},
 		{Key: "clarifications", Box: "incoming", Query: url.Values{"state": {"CLARIFICATION_REQUESTED"}}},
-		{Key: "drafts", Box: "outgoing", Query: url.Values{"state": {"DRAFT"}}},
+		{Key: "drafts", Box: "outgoing", Query: url.Values{"state": {"DRAFT"}}, Page: "/drafts"},
 	}
 }
 
@@ -173,6 +188,26 @@ func (h *Handler) findByReference(r *http.Request, c cases.Caller, box, referenc
 	return "", nil
 }
 
+// pageLinks are the addresses of the pages before and after the one shown
+// of a list at path with the query q, or "" at either end.
+func pageLinks(path string, q url.Values, page cases.RequestPage) (prev, next string) {
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("page", strconv.Itoa(n))
+		return path + "?" + v.Encode()
+	}
+	if page.Page > 1 {
+		prev = link(page.Page - 1)
+	}
+	if int64(page.Page*page.PageSize) < page.Total {
+		next = link(page.Page + 1)
+	}
+	return prev, next
+}
+
 // box lists the incoming or outgoing requests of the reader's authority.
 func (h *Handler) box(w http.ResponseWriter, r *http.Request) {
 	c, ok := h.signedIn(w, r)
@@ -209,21 +244,8 @@ func (h *Handler) box(w http.ResponseWriter, r *http.Request) {
 			data := boxData{Box: box, State: in.State, Area: in.Area, Overdue: q.Get("overdue"), Reference: in.Reference,
 				Result: page, Areas: h.areaOptions(p.Lang),
 				States: []string{"DRAFT", "AWAITING_ACCEPTANCE", "ACCEPTED", "ANSWERED", "CLARIFICATION_REQUESTED", "REFERRED", "CLOSED", "WITHDRAWN"}}
-			pageLink := func(n int) string {
-				v := url.Values{}
-				for k, vs := range q {
-					v[k] = vs
-				}
-				v.Set("box", box)
-				v.Set("page", strconv.Itoa(n))
-				return "/requests?" + v.Encode()
-			}
-			if page.Page > 1 {
-				data.Prev = pageLink(page.Page - 1)
-			}
-			if int64(page.Page*page.PageSize) < page.Total {
-				data.Next = pageLink(page.Page + 1)
-			}
+			q.Set("box", box)
+			data.Prev, data.Next = pageLinks("/requests", q, page)
 			p.Data = data
 			h.render(w, r, http.StatusOK, "requests/box", p)
 			return

@@ -239,5 +239,5 @@ func (h *Handler) deleteDraft(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/requests?box=outgoing&done=deleted", http.StatusSeeOther)
+	http.Redirect(w, r, "/drafts?done=deleted", http.StatusSeeOther)
 }

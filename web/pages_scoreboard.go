@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/csv"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,17 +13,6 @@ import (
 // the helpdesk's), each with its green / yellow / red band as a word and a
 // colour, a bar chart per indicator drawn on the server as SVG, and the
 // same figures as CSV.
-
-// indicatorNames are the scoreboard's indicators, in its order.
-func indicatorNames() []string {
-	return []string{"accepted_within_7_days", "average_days_to_answer", "answered_by_agreed_date",
-		"answered_within_a_week", "negative_timeliness_ratings", "negative_effort_ratings"}
-}
-
-func indicatorsOf(r cases.ScoreboardRow) []cases.Indicator {
-	return []cases.Indicator{r.AcceptedWithin7Days, r.AverageDaysToAnswer, r.AnsweredByAgreedDate,
-		r.AnsweredWithinAWeek, r.NegativeTimelinessRates, r.NegativeEffortRatings}
-}
 
 type scoreboardData struct {
 	Board   cases.Scoreboard
@@ -78,10 +66,10 @@ func (h *Handler) scoreboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path == "/scoreboard.csv" {
-		writeScoreboardCSV(w, board.Rows)
+		h.writeScoreboardCSV(w, r, board)
 		return
 	}
-	d := scoreboardData{Board: board, Query: q, Names: indicatorNames(), CSV: "/scoreboard.csv?" + q.Encode()}
+	d := scoreboardData{Board: board, Query: q, Names: cases.IndicatorNames(), CSV: "/scoreboard.csv?" + q.Encode()}
 	for _, a := range h.catalog.Areas() {
 		name, _, _ := a.Name.In(p.Lang)
 		d.Areas = append(d.Areas, option{Value: a.Code, Label: name, Selected: a.Code == in.Area})
@@ -91,10 +79,10 @@ func (h *Handler) scoreboard(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, row := range board.Rows {
 		label := p.T("scoreboard.direction."+row.Direction) + " – " + row.Group
-		d.Rows = append(d.Rows, scoreRow{Label: label, Requests: row.Requests, Indicators: indicatorsOf(row)})
+		d.Rows = append(d.Rows, scoreRow{Label: label, Requests: row.Requests, Indicators: row.Indicators()})
 	}
 	const rowHeight = 28
-	for i, name := range indicatorNames() {
+	for i, name := range cases.IndicatorNames() {
 		ch := chart{Name: name, Height: rowHeight*len(d.Rows) + 8}
 		max := 100.0
 		if name == "average_days_to_answer" {
@@ -120,27 +108,15 @@ func (h *Handler) scoreboard(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "scoreboard/show", p)
 }
 
-// writeScoreboardCSV writes the rows as the API's CSV does.
-func writeScoreboardCSV(w http.ResponseWriter, rows []cases.ScoreboardRow) {
+// writeScoreboardCSV writes the board as the API's CSV does
+// (cases.Scoreboard.CSVRecords).
+func (h *Handler) writeScoreboardCSV(w http.ResponseWriter, r *http.Request, board cases.Scoreboard) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="openimi-scoreboard.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	out := csv.NewWriter(w)
-	header := []string{"direction", "group", "requests"}
-	for _, name := range indicatorNames() {
-		header = append(header, name, name+"_band")
+	_ = out.WriteAll(board.CSVRecords()) // errors surface in out.Error
+	if err := out.Error(); err != nil {
+		h.log.ErrorContext(r.Context(), "write the scoreboard as CSV", "err", err)
 	}
-	_ = out.Write(append(header, "open", "overdue", "escalated"))
-	for _, r := range rows {
-		line := []string{r.Direction, r.Group, fmt.Sprint(r.Requests)}
-		for _, in := range indicatorsOf(r) {
-			value := ""
-			if in.Value != nil {
-				value = strconv.FormatFloat(*in.Value, 'f', 1, 64)
-			}
-			line = append(line, value, string(in.Band))
-		}
-		_ = out.Write(append(line, fmt.Sprint(r.Open), fmt.Sprint(r.Overdue), fmt.Sprint(r.Escalated)))
-	}
-	out.Flush()
 }

@@ -128,6 +128,10 @@ type Page struct {
 	Form url.Values
 	// Data is the page's own content.
 	Data any
+	// Labels, when set, prefixes the keys of this page's field labels
+	// that differ from the usual "field."+name (the first user is "you"
+	// when registering oneself, not when a coordinator registers them).
+	Labels string
 }
 
 // Reader is the signed-in official as the header shows them.
@@ -191,6 +195,15 @@ func (p *Page) Date(t time.Time) string { return p.h.texts.date(p.Lang, t) }
 
 // DateTime writes a moment in the reader's language, in UTC.
 func (p *Page) DateTime(t time.Time) string { return p.h.texts.dateTime(p.Lang, t) }
+
+// FieldLabel names a field in the reader's language: the page's own label
+// when it has one, else the usual.
+func (p *Page) FieldLabel(field string) string {
+	if p.Labels != "" && p.h.texts.has(p.Labels+field) {
+		return p.T(p.Labels + field)
+	}
+	return p.T("field." + field)
+}
 
 // ErrorFor is the message beside a field, or "".
 func (p *Page) ErrorFor(field string) string {

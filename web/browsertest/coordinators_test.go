@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/openimi/openimi/system/systemtest"
 )
 
@@ -13,6 +15,12 @@ func TestHelpdesk_RegistersACoordinatorWhoActivatesFromTheMailAndInvitesAnAuthor
 	b.open("/coordinators")
 	b.fill("email", sys.HelpdeskEmail, "password", sys.HelpdeskPassword)
 	b.submit(`main button[type=submit]`)
+	// The helpdesk belongs to no authority: its menu leads to the
+	// directory, the coordinators and the scoreboard, not to requests or
+	// drafts.
+	if got := value(b, chromedp.Evaluate[string](`[...document.querySelectorAll('nav.menu a')].map(a => a.getAttribute('href')).join(' ')`)); got != "/ /directory /coordinators /scoreboard" {
+		t.Errorf("the helpdesk's menu links %q", got)
+	}
 	coordinatorEmail := systemtest.UniqueEmail("nc-pl")
 	b.choose("kind", "national_coordinator")
 	b.fill("authority.official_name", "Ministerstwo Rozwoju i Technologii", "authority.functional_mailbox", systemtest.UniqueEmail("imi-pl"),

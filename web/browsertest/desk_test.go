@@ -73,4 +73,8 @@ func TestDesk_AnUnacceptedRequestEscalatesAndTheCoordinatorAcceptsItOnTheAuthori
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(csv), "direction,group,requests,accepted_within_7_days") {
 		t.Errorf("the scoreboard's CSV answers %d %q", resp.StatusCode, csv)
 	}
+	// The page's download is the API's table, column for column.
+	if api := sys.DoWithHeader(t, http.MethodGet, "/api/v1/stats", coordinator.Token, nil, "Accept", "text/csv"); string(api.Body) != string(csv) {
+		t.Errorf("the API's CSV %q differs from the page's %q", api.Body, csv)
+	}
 }

@@ -86,7 +86,7 @@ func TestDraft_IsDeletedFromItsPage(t *testing.T) {
 	b.open("/requests/" + draft.ID)
 	b.signIn(requester)
 	b.submit(`form[action$="/delete"] button`)
-	if p := b.path(); p != "/requests?box=outgoing&done=deleted" {
+	if p := b.path(); p != "/drafts?done=deleted" {
 		t.Errorf("after deleting the draft the browser is at %s", p)
 	}
 	if status := sys.Do(t, http.MethodGet, "/api/v1/requests/"+draft.ID, requester.Token, nil).Status; status != http.StatusNotFound {
