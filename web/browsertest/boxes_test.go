@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -131,7 +132,7 @@ func TestAssign_PicksAColleagueHandlingTheArea(t *testing.T) {
 
 func TestLanguage_SwitchedOnThePageWhileSignedInIsTheAccountsAndItsMails(t *testing.T) {
 	sys := systemtest.Start(t, systemtest.Options{})
-	_, _, responder := sentRequest(t, sys)
+	id, requester, responder := sentRequest(t, sys)
 	language := func() string {
 		t.Helper()
 		var lang string
@@ -185,5 +186,22 @@ func TestLanguage_SwitchedOnThePageWhileSignedInIsTheAccountsAndItsMails(t *test
 	}
 	if got := language(); got != "pl" {
 		t.Errorf("after PATCH /me the account's language is %q", got)
+	}
+	if r := sys.Do(t, http.MethodPost, "/api/v1/requests/"+id+"/withdraw", requester.Token, map[string]any{"text": "Nicht mehr nötig.", "text_lang": "de"}); r.Status != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", r.Status, r.Body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var subjects []string
+		for _, m := range sys.Mail.Messages(t, responder.Email) {
+			if strings.Contains(m.Subject, "Wniosek wycofany") {
+				return
+			}
+			subjects = append(subjects, m.Subject)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no Polish mail of the withdrawal among %q", subjects)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
