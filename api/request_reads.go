@@ -16,6 +16,12 @@ func (h *handlers) requestTimeline(c *gin.Context) {
 	h.render(c, http.StatusOK, v, err)
 }
 
+// assignees lists whom the caller may assign the request to.
+func (h *handlers) assignees(c *gin.Context) {
+	v, err := h.cases.Assignees(c.Request.Context(), h.caller(c), requestRef(c))
+	h.render(c, http.StatusOK, v, err)
+}
+
 // accessLog shows who read the request's personal data, when and why.
 func (h *handlers) accessLog(c *gin.Context) {
 	v, err := h.cases.AccessLog(c.Request.Context(), h.caller(c), requestRef(c))
@@ -60,6 +66,7 @@ func (h *handlers) registerRequestRoutes(g *gin.RouterGroup) {
 	g.POST("/requests/:id/attachments", h.addAttachment)
 	g.GET("/requests/:id/attachments/:attachment_id", h.downloadAttachment)
 	g.GET("/requests/:id/access-log", h.accessLog)
+	g.GET("/requests/:id/assignees", h.assignees)
 	for _, iv := range cases.Interventions() {
 		g.POST("/requests/:id/coordination/"+iv.Path, h.intervene(iv.Action))
 	}

@@ -84,6 +84,7 @@ func NewRouter(deps Deps) (*gin.Engine, error) {
 	signedIn := v1.Group("", h.authenticate)
 	signedIn.POST("/auth/logout", h.logout)
 	signedIn.GET("/me", h.me)
+	signedIn.PATCH("/me", h.updateMe)
 	signedIn.POST("/coordinators", h.createCoordinator)
 	signedIn.POST("/invitations", h.invite)
 	signedIn.GET("/registrations", h.listRegistrations)

@@ -82,7 +82,7 @@ func (s *Service) Desk(ctx context.Context, caller Caller, in DeskInput) (DeskPa
 	items := make([]DeskItem, 0, len(rows))
 	for _, r := range rows {
 		it := DeskItem{
-			RequestSummary:    summaryOf(r.Request, now, s.settings.Day),
+			RequestSummary:    summaryOf(models.RequestListRow{Request: r.Request}, now, s.settings.Day),
 			RequestingCountry: r.RequestingCountry, RespondingCountry: r.RespondingCountry,
 			SentAt: r.SentAt, EscalatedAt: r.EscalatedAt, Reasons: []string{}, CoordinatorOf: []workflows.Side{},
 			AllowedInterventions: workflows.AllowedInterventions(workflows.RequestState(r.State), r.CoordinatesRequesting, r.CoordinatesResponding),

@@ -442,9 +442,12 @@ func accessLogEntryFor(e models.AccessLogEntry, show bool) AccessLogEntry {
 
 // RequestListInput selects a page of a box.
 type RequestListInput struct {
-	Box       string `form:"box" binding:"required,oneof=incoming outgoing"`
-	State     string `form:"state" binding:"omitempty,oneof=DRAFT AWAITING_ACCEPTANCE ACCEPTED ANSWERED CLARIFICATION_REQUESTED REFERRED CLOSED WITHDRAWN"`
-	Area      string `form:"area" binding:"max=60"`
+	Box   string `form:"box" binding:"required,oneof=incoming outgoing"`
+	State string `form:"state" binding:"omitempty,oneof=DRAFT AWAITING_ACCEPTANCE ACCEPTED ANSWERED CLARIFICATION_REQUESTED REFERRED CLOSED WITHDRAWN"`
+	Area  string `form:"area" binding:"max=60"`
+	// Reference keeps only the request of that reference (IMI-2026-000123),
+	// matched exactly, case and surrounding blanks aside.
+	Reference string `form:"reference" binding:"max=40"`
 	Overdue   *bool  `form:"overdue"`
 	Escalated *bool  `form:"escalated"`
 	Page      *int   `form:"page" binding:"omitempty,min=1,max=10000"`
@@ -453,24 +456,30 @@ type RequestListInput struct {
 
 // RequestSummary is a request as a box lists it.
 type RequestSummary struct {
-	ID                  uuid.UUID  `json:"id"`
-	Reference           string     `json:"reference"`
-	Area                string     `json:"area"`
-	State               string     `json:"state"`
-	Subject             string     `json:"subject"`
-	RequestingAuthority uuid.UUID  `json:"requesting_authority"`
-	RespondingAuthority uuid.UUID  `json:"responding_authority"`
-	NeededBy            string     `json:"needed_by"`
-	ReplyDueAt          *time.Time `json:"reply_due_at,omitempty"`
-	Overdue             bool       `json:"overdue"`
-	Escalated           bool       `json:"escalated"`
-	UpdatedAt           time.Time  `json:"updated_at"`
+	ID                  uuid.UUID `json:"id"`
+	Reference           string    `json:"reference"`
+	Area                string    `json:"area"`
+	State               string    `json:"state"`
+	Subject             string    `json:"subject"`
+	RequestingAuthority uuid.UUID `json:"requesting_authority"`
+	RespondingAuthority uuid.UUID `json:"responding_authority"`
+	// OtherPartyName and OtherPartyCountry name the other side: the
+	// requesting authority in the incoming box, the responding one in the
+	// outgoing box.
+	OtherPartyName    string     `json:"other_party_name,omitempty"`
+	OtherPartyCountry string     `json:"other_party_country,omitempty"`
+	NeededBy          string     `json:"needed_by"`
+	ReplyDueAt        *time.Time `json:"reply_due_at,omitempty"`
+	Overdue           bool       `json:"overdue"`
+	Escalated         bool       `json:"escalated"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
-func summaryOf(r models.Request, now time.Time, day time.Duration) RequestSummary {
+func summaryOf(r models.RequestListRow, now time.Time, day time.Duration) RequestSummary {
 	return RequestSummary{
 		ID: r.ID, Reference: r.Reference, Area: r.AreaCode, State: r.State, Subject: r.Subject,
 		RequestingAuthority: r.RequestingAuthority, RespondingAuthority: r.RespondingAuthority,
+		OtherPartyName: r.OtherName, OtherPartyCountry: r.OtherCountry,
 		NeededBy: r.NeededBy.Format(dateLayout), ReplyDueAt: r.ReplyDue, Overdue: r.OverdueAt(now, day),
 		Escalated: r.EscalatedAt != nil, UpdatedAt: r.UpdatedAt.UTC(),
 	}
@@ -524,7 +533,7 @@ func (s *Service) Requests(ctx context.Context, caller Caller, in RequestListInp
 	now := time.Now()
 	rows, total, err := s.store.ListRequests(ctx, models.RequestFilter{
 		Authority: p.Body.ID, Incoming: in.Box == "incoming", Areas: policy.RequestAreas(p), State: in.State, Area: in.Area,
-		Overdue: in.Overdue, Escalated: in.Escalated, AsOf: now, Day: s.settings.Day, Page: page, PageSize: size,
+		Reference: strings.ToUpper(strings.TrimSpace(in.Reference)), Overdue: in.Overdue, Escalated: in.Escalated, AsOf: now, Day: s.settings.Day, Page: page, PageSize: size,
 	})
 	if err != nil {
 		return RequestPage{}, err

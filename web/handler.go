@@ -196,6 +196,7 @@ func (h *Handler) switchLanguage(w http.ResponseWriter, r *http.Request, lang st
 	if _, ok := h.texts.names[lang]; ok {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+		h.saveLanguage(r, lang)
 	}
 	u := *r.URL
 	q := u.Query()

@@ -170,3 +170,22 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, err erro
 	p.Data = data
 	h.render(w, r, status, "account/set-password", p)
 }
+
+// saveLanguage makes a signed-in reader's pick on the page their account's
+// language too, so that their mails follow it; an anonymous reader's pick
+// stays in the cookie alone. The switch is a link (a GET), so a pick that
+// another site's page sent the browser to is not saved: only one made on
+// these pages (or by a browser that does not say) is.
+func (h *Handler) saveLanguage(r *http.Request, lang string) {
+	c := h.caller(r)
+	if !c.SignedIn() || c.Language == lang {
+		return
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return
+	}
+	if _, err := h.cases.SetLanguage(r.Context(), c, cases.SetLanguageInput{Language: lang}); err != nil {
+		// The cookie still carries the pick; the account keeps its language.
+		h.log.WarnContext(r.Context(), "save the account's language", "err", err)
+	}
+}

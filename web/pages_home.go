@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/openimi/openimi/cases"
 )
@@ -97,7 +98,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 // even of the field's type is passed on as given, for the use case to
 // refuse by name.
 func listInput(box string, q url.Values) (cases.RequestListInput, error) {
-	in := cases.RequestListInput{Box: box, State: q.Get("state"), Area: q.Get("area")}
+	in := cases.RequestListInput{Box: box, State: q.Get("state"), Area: q.Get("area"), Reference: q.Get("reference")}
 	boolOf := func(name string) (*bool, error) {
 		v := q.Get(name)
 		if v == "" {
@@ -134,12 +135,57 @@ func listInput(box string, q url.Values) (cases.RequestListInput, error) {
 }
 
 type boxData struct {
-	Box    string
-	State  string
-	Result cases.RequestPage
-	Prev   string
-	Next   string
-	States []string
+	Box   string
+	State string
+	Area  string
+	// Overdue is the deadline filter as given: "", "true" or "false".
+	Overdue   string
+	Reference string
+	Result    cases.RequestPage
+	Prev      string
+	Next      string
+	States    []string
+	Areas     []option
+}
+
+// CountryName is a country's name in the reader's language.
+func (p *Page) CountryName(code string) string {
+	if c, ok := p.h.catalog.Country(code); ok {
+		name, _, _ := c.Name.In(p.Lang)
+		return name
+	}
+	return code
+}
+
+// areaOptions are the legislative areas in the reader's language, for the
+// box's area filter.
+func (h *Handler) areaOptions(lang string) []option {
+	var out []option
+	for _, a := range h.catalog.Areas() {
+		name, _, _ := a.Name.In(lang)
+		out = append(out, option{Value: a.Code, Label: name})
+	}
+	return out
+}
+
+// findByReference looks for a reference in both boxes, the one shown
+// first, through the same use case and need-to-know as the lists: the
+// request's page when one is found, "" otherwise.
+func (h *Handler) findByReference(r *http.Request, c cases.Caller, box, reference string) (string, error) {
+	other := "outgoing"
+	if box == "outgoing" {
+		other = "incoming"
+	}
+	for _, b := range []string{box, other} {
+		page, err := h.cases.Requests(r.Context(), c, cases.RequestListInput{Box: b, Reference: reference})
+		if err != nil {
+			return "", err
+		}
+		if len(page.Items) == 1 {
+			return "/requests/" + page.Items[0].ID.String(), nil
+		}
+	}
+	return "", nil
 }
 
 // pageLinks are the addresses of the pages before and after the one shown
@@ -174,6 +220,16 @@ func (h *Handler) box(w http.ResponseWriter, r *http.Request) {
 		box = "incoming"
 	}
 	in, err := listInput(box, q)
+	notFound := ""
+	if err == nil && strings.TrimSpace(in.Reference) != "" {
+		var found string
+		found, err = h.findByReference(r, c, box, in.Reference)
+		if found != "" {
+			http.Redirect(w, r, found, http.StatusSeeOther)
+			return
+		}
+		notFound = strings.TrimSpace(in.Reference)
+	}
 	if err == nil {
 		var page cases.RequestPage
 		page, err = h.cases.Requests(r.Context(), c, in)
@@ -182,7 +238,11 @@ func (h *Handler) box(w http.ResponseWriter, r *http.Request) {
 			if q.Get("done") == "deleted" {
 				p.Notice = p.T("action.done.delete")
 			}
-			data := boxData{Box: box, State: in.State, Result: page,
+			if notFound != "" {
+				p.Notice = p.T("box.not_found", notFound)
+			}
+			data := boxData{Box: box, State: in.State, Area: in.Area, Overdue: q.Get("overdue"), Reference: in.Reference,
+				Result: page, Areas: h.areaOptions(p.Lang),
 				States: []string{"DRAFT", "AWAITING_ACCEPTANCE", "ACCEPTED", "ANSWERED", "CLARIFICATION_REQUESTED", "REFERRED", "CLOSED", "WITHDRAWN"}}
 			q.Set("box", box)
 			data.Prev, data.Next = pageLinks("/requests", q, page)
@@ -194,7 +254,7 @@ func (h *Handler) box(w http.ResponseWriter, r *http.Request) {
 	if e := cases.AsError(err); e != nil && e.Kind == cases.Invalid {
 		p := h.page(w, r, h.readerOfCaller(c), c.Language, "box."+box)
 		status, _ := h.useCaseError(p, err)
-		p.Data = boxData{Box: box}
+		p.Data = boxData{Box: box, Reference: in.Reference, Areas: h.areaOptions(p.Lang)}
 		h.render(w, r, status, "requests/box", p)
 		return
 	}

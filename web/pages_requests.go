@@ -30,6 +30,8 @@ type requestData struct {
 	// ForwardTo are the authorities of the reader's country in the
 	// request's area, for the forward forms.
 	ForwardTo []option
+	// Assignees are the colleagues the assign form offers.
+	Assignees []cases.Assignee
 	// CanSend offers the draft's sending.
 	CanSend bool
 	// ReasonForm asks a coordinator why they need the personal data.
@@ -121,6 +123,14 @@ func (h *Handler) showRequest(w http.ResponseWriter, r *http.Request, c cases.Ca
 	}
 	data.Requesting = h.authorityName(r, c, view.RequestingAuthority, p.Lang)
 	data.Responding = h.authorityName(r, c, view.RespondingAuthority, p.Lang)
+	if slices.Contains(view.AllowedActions, workflows.ActAssign) {
+		found, err := h.cases.Assignees(r.Context(), c, cases.RequestRef{ID: ref.ID})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		data.Assignees = found.Items
+	}
 	if slices.Contains(view.AllowedActions, workflows.ActForward) || slices.Contains(view.AllowedInterventions, workflows.CoordForward) {
 		data.ForwardTo = h.forwardOptions(r, c, view, p.Lang)
 	}
