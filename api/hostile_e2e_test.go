@@ -121,6 +121,9 @@ var hostilePlans = map[string]hostilePlan{
 		setup: func(*testing.T, *suiteCast) (map[string]string, func(*testing.T)) { return nil, nil },
 	},
 	"GET /api/v1/me": plain(requesterOf),
+	"PATCH /api/v1/me": plain(requesterOf).withBody(func(*suiteCast) any {
+		return map[string]any{"language": "en"}
+	}),
 	"POST /api/v1/coordinators": plain(helpdeskOf).withBody(func(*suiteCast) any {
 		return map[string]any{"kind": "national_coordinator", "authority": hostileAuthority("LU", "national", ""), "first_user": map[string]any{"email": systemtest.UniqueEmail("hostile-first"), "display_name": "First Official", "language": "en"}}
 	}),
@@ -183,6 +186,7 @@ var hostilePlans = map[string]hostilePlan{
 		return map[string]any{"proposed_reply_date": inDays(40), "text": "later", "text_lang": "en"}
 	}),
 	"POST /api/v1/requests/{id}/agree-deadline":             onRequest("PROPOSED", requesterOf).withBody(textBody),
+	"GET /api/v1/requests/{id}/assignees":                   onRequest("AWAITING_ACCEPTANCE", responderOf),
 	"GET /api/v1/requests/{id}/timeline":                    onRequest("ACCEPTED", requesterOf),
 	"GET /api/v1/requests/{id}/access-log":                  onRequest("ACCEPTED", requesterOf),
 	"GET /api/v1/requests/{id}/attachments":                 onRequest("ACCEPTED", responderOf),
