@@ -53,6 +53,7 @@ Every setting comes from an environment variable; see README.md.`,
 		stackCommand(),
 		healthcheckCommand(),
 		loadCommand(),
+		auditCommand(),
 	)
 	return root
 }
