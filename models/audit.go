@@ -123,7 +123,7 @@ func TextDigest(salt []byte, text string) []byte {
 // AccessChainEntry is an access-log entry as its chain covers it.
 type AccessChainEntry struct {
 	ID          int64
-	RequestID   uuid.UUID  `gorm:"type:uuid"`
+	RequestID   uuid.UUID `gorm:"type:uuid"`
 	ChainSeq    int
 	UserID      uuid.UUID  `gorm:"type:uuid"`
 	AuthorityID *uuid.UUID `gorm:"type:uuid"`

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/openimi/openimi/internal/catalog"
 	"github.com/openimi/openimi/models"
 	"github.com/openimi/openimi/system/testenv"
 )
@@ -206,5 +207,76 @@ func TestAuditChain_ATextErasedBeforeRetentionIsCaught(t *testing.T) {
 	v := f.verify(t)
 	if len(v.Breaks) != 1 || v.Breaks[0].Table != models.TimelineTable {
 		t.Fatalf("breaks = %+v, want the erased text caught", v.Breaks)
+	}
+}
+
+func TestAuditChain_TheMigrationChainsTheEntriesWrittenBeforeIt(t *testing.T) {
+	ctx := context.Background()
+	url := testenv.EmptyDatabaseURL(t)
+	db, err := models.Open(ctx, url, testenv.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	if err := models.MigrateUpTo(ctx, sqlDB, 10); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := models.NewStore(db)
+	if _, err := store.SyncCatalog(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	// Two requests' entries, as release 00010 wrote them.
+	var requests []uuid.UUID
+	var firstUser uuid.UUID
+	for range 2 {
+		f := auditFixture{ctx: ctx, db: db, store: store}
+		de, user := authority(t, ctx, store, "DE", "Bayern")
+		pl, _ := authority(t, ctx, store, "PL", "Pomorskie")
+		r := models.Request{RequestingAuthority: de.ID, RespondingAuthority: pl.ID, CreatedBy: user,
+			AreaCode: "services", Subject: "fixture", SubjectLang: "en", Questions: models.StringArray{"q"}, NeededBy: on(20)}
+		if err := store.CreateDraft(ctx, &r, models.PersonalFields{}); err != nil {
+			t.Fatal(err)
+		}
+		f.request, f.to, f.user = r.ID, pl.ID, user
+		f.event(t, "sent", "", false)
+		f.event(t, "message", "Jan Kowalski", false)
+		f.read(t, "GET timeline")
+		f.read(t, "GET /api/v1/requests/:id")
+		requests = append(requests, r.ID)
+		if firstUser == uuid.Nil {
+			firstUser = user
+		}
+	}
+	if _, err := models.Migrate(ctx, sqlDB, testenv.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
+	// A new connection, as a new release's processes have: the old one's
+	// cached statements expect the old columns.
+	db, err = models.Open(ctx, url, testenv.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = models.Close(db) })
+	store = models.NewStore(db)
+	v, err := store.VerifyAuditChains(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Breaks) != 0 || v.Entries != 8 || len(v.Heads) != 4 {
+		t.Fatalf("verification after the migration = %+v, want 8 entries in 4 intact chains", v)
+	}
+	// And a chain goes on from there.
+	f := auditFixture{ctx: ctx, db: db, store: store, request: requests[0], user: firstUser}
+	f.read(t, "GET timeline")
+	if v := f.verify(t); len(v.Breaks) != 0 || v.Entries != 5 {
+		t.Fatalf("verification after a new read = %+v, want 5 entries and no break", v)
 	}
 }
