@@ -60,6 +60,7 @@ func (h *handlers) registerRequestRoutes(g *gin.RouterGroup) {
 	g.POST("/requests/:id/attachments", h.addAttachment)
 	g.GET("/requests/:id/attachments/:attachment_id", h.downloadAttachment)
 	g.GET("/requests/:id/access-log", h.accessLog)
+	g.GET("/requests/:id/audit-export", h.auditExport)
 	for _, iv := range cases.Interventions() {
 		g.POST("/requests/:id/coordination/"+iv.Path, h.intervene(iv.Action))
 	}
