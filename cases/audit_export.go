@@ -43,7 +43,7 @@ type AuditTimelineEntry struct {
 
 // AuditAccessEntry is an access-log entry with its place in the chain.
 type AuditAccessEntry struct {
-	Position int `json:"position"`
+	Position int   `json:"position"`
 	ID       int64 `json:"id"`
 	AccessLogEntry
 	Hash string `json:"hash"`
