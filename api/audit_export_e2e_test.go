@@ -124,7 +124,9 @@ func TestAuditExport_TheHelpdeskAndBothNationalCoordinatorsGetTheChainedTrailOth
 			t.Errorf("%s exports: %d, want 404", name, resp.Status)
 		}
 	}
-	if resp := sys.Do(t, http.MethodGet, path+"?format=xml", c.helpdesk, nil); resp.Status != http.StatusUnprocessableEntity {
-		t.Errorf("format=xml: %d, want 422", resp.Status)
+	for _, query := range []string{"?format=xml", "?format="} {
+		if resp := sys.Do(t, http.MethodGet, path+query, c.helpdesk, nil); resp.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422", query, resp.Status)
+		}
 	}
 }

@@ -18,9 +18,11 @@ import (
 // format, and a national coordinator's reason for reading its personal
 // data.
 type AuditExportInput struct {
-	ID     string `form:"id"`
-	Format string `form:"format" binding:"omitempty,oneof=json csv"`
-	Reason string `form:"reason" binding:"max=10000"`
+	ID string `form:"id"`
+	// Format is json (when absent) or csv; present but empty is refused,
+	// as the API's document says.
+	Format *string `form:"format" binding:"omitempty,oneof=json csv"`
+	Reason string  `form:"reason" binding:"max=10000"`
 }
 
 // AuditTimelineEntry is a timeline entry with its place in the chain.
@@ -124,12 +126,12 @@ func (s *Service) ExportAuditTrail(ctx context.Context, caller Caller, in AuditE
 		return AuditExport{}, err
 	}
 	out := AuditExport{
-		Request: r.ID, Reference: r.Reference, ExportedAt: time.Now().UTC(), Format: in.Format, PersonalData: status,
+		Request: r.ID, Reference: r.Reference, ExportedAt: time.Now().UTC(), Format: "json", PersonalData: status,
 		Timeline: make([]AuditTimelineEntry, 0, len(events)), AccessLog: make([]AuditAccessEntry, 0, len(reads)),
 		ChainsIntact: len(check.Breaks) == 0, Breaks: check.Breaks,
 	}
-	if out.Format == "" {
-		out.Format = "json"
+	if in.Format != nil {
+		out.Format = *in.Format
 	}
 	for _, e := range events {
 		v := AuditTimelineEntry{Position: e.ChainSeq, ID: e.ID, Kind: e.Kind, At: e.At.UTC(), Actor: e.ActorUser, Authority: e.Authority,
