@@ -280,3 +280,14 @@ func TestAuditChain_TheMigrationChainsTheEntriesWrittenBeforeIt(t *testing.T) {
 		t.Fatalf("verification after a new read = %+v, want 5 entries and no break", v)
 	}
 }
+
+func TestAuditChain_AnAlteredTextIsCaughtByItsDigest(t *testing.T) {
+	f := newAuditFixture(t)
+	f.exec(t, "ALTER TABLE request_events DISABLE TRIGGER request_events_erase_only")
+	f.exec(t, "UPDATE request_events SET text = 'Nobody was registered.' WHERE request_id = ? AND text <> ''", f.request)
+	f.exec(t, "ALTER TABLE request_events ENABLE TRIGGER request_events_erase_only")
+	v := f.verify(t)
+	if len(v.Breaks) != 1 || v.Breaks[0].Problem != "the text does not match its digest" {
+		t.Fatalf("breaks = %+v, want the altered text caught", v.Breaks)
+	}
+}
