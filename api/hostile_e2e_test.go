@@ -189,6 +189,7 @@ var hostilePlans = map[string]hostilePlan{
 	"GET /api/v1/requests/{id}/assignees":                   onRequest("AWAITING_ACCEPTANCE", responderOf),
 	"GET /api/v1/requests/{id}/timeline":                    onRequest("ACCEPTED", requesterOf),
 	"GET /api/v1/requests/{id}/access-log":                  onRequest("ACCEPTED", requesterOf),
+	"GET /api/v1/requests/{id}/audit-export":                onRequest("ACCEPTED", plCoordOf),
 	"GET /api/v1/requests/{id}/attachments":                 onRequest("ACCEPTED", responderOf),
 	"POST /api/v1/requests/{id}/attachments":                func() hostilePlan { p := onRequest("ACCEPTED", requesterOf); p.extra = hostileUploads; return p }(),
 	"GET /api/v1/requests/{id}/attachments/{attachment_id}": onRequest("ACCEPTED", responderOf),

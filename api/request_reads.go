@@ -67,6 +67,7 @@ func (h *handlers) registerRequestRoutes(g *gin.RouterGroup) {
 	g.GET("/requests/:id/attachments/:attachment_id", h.downloadAttachment)
 	g.GET("/requests/:id/access-log", h.accessLog)
 	g.GET("/requests/:id/assignees", h.assignees)
+	g.GET("/requests/:id/audit-export", h.auditExport)
 	for _, iv := range cases.Interventions() {
 		g.POST("/requests/:id/coordination/"+iv.Path, h.intervene(iv.Action))
 	}

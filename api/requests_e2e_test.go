@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/openimi/openimi/models"
 	"github.com/openimi/openimi/system/systemtest"
@@ -323,6 +326,12 @@ func TestRequest_PersonalDataAreBlockedThenDeletedByTheWorkflowsOwnTimers(t *tes
 	sys.Store.DB().Raw("SELECT count(*) FROM request_events WHERE request_id = ? AND personal AND text <> ''", d.ID).Scan(&text)
 	if fields != 0 || text != 0 {
 		t.Errorf("after deletion %d personal field rows and %d personal texts remain", fields, text)
+	}
+	// The audit chains still hold over what the deletion left.
+	if id, err := uuid.Parse(d.ID); err != nil {
+		t.Fatal(err)
+	} else if v, err := sys.Store.VerifyAuditChains(context.Background(), &id); err != nil || len(v.Breaks) != 0 {
+		t.Errorf("audit chains after deletion: %v %+v, want no break", err, v.Breaks)
 	}
 	var timeline struct {
 		Events []struct {

@@ -162,7 +162,9 @@ func deletePersonalData(tx *gorm.DB, requestID uuid.UUID) error {
 	steps := []struct{ what, query string }{
 		{"personal fields", "DELETE FROM request_personal_data WHERE request_id = ?"},
 		{"personal answers", "UPDATE request_answers SET value = '' WHERE request_id = ? AND personal"},
-		{"personal texts", "UPDATE request_events SET text = '' WHERE request_id = ? AND (personal OR text <> '')"},
+		// The text's salt goes with it: the digest that stays in the
+		// audit chain can then no longer be tested against a guess.
+		{"personal texts", "UPDATE request_events SET text = '', text_salt = NULL WHERE request_id = ? AND (personal OR text <> '') AND text_salt IS NOT NULL"},
 		{"free text", "UPDATE requests SET free_text = '' WHERE id = ?"},
 		{"personal attachments", "UPDATE request_attachments SET content = NULL, filename = 'deleted', deleted_at = now() WHERE request_id = ? AND personal AND deleted_at IS NULL"},
 	}

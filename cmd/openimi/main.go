@@ -54,6 +54,7 @@ Every setting comes from an environment variable; see README.md.`,
 		healthcheckCommand(),
 		loadCommand(),
 		versionCommand(),
+		auditCommand(),
 	)
 	return root
 }
