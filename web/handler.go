@@ -143,6 +143,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Tokens travel in the query of mailed links: no page passes its
 	// address on to another site.
 	hdr.Set("Referrer-Policy", "same-origin")
+	// The page's own time, for the load tool (the API's metrics do not see
+	// pages): every page is rendered into a buffer before its header goes.
+	w = &timedWriter{ResponseWriter: w, began: time.Now()}
 	defer func() {
 		if v := recover(); v != nil {
 			h.log.ErrorContext(r.Context(), "page panicked", "path", r.URL.Path, "panic", v)
@@ -224,3 +227,29 @@ func assetCache(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// timedWriter tells the server's time in a Server-Timing header, taken
+// when the header is written.
+type timedWriter struct {
+	http.ResponseWriter
+	began time.Time
+	done  bool
+}
+
+func (t *timedWriter) WriteHeader(status int) {
+	if !t.done {
+		t.done = true
+		t.Header().Set("Server-Timing", fmt.Sprintf("app;dur=%.2f", float64(time.Since(t.began).Microseconds())/1000))
+	}
+	t.ResponseWriter.WriteHeader(status)
+}
+
+func (t *timedWriter) Write(b []byte) (int, error) {
+	if !t.done {
+		t.WriteHeader(http.StatusOK)
+	}
+	return t.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (t *timedWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }

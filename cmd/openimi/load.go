@@ -18,13 +18,13 @@ func loadCommand() *cobra.Command {
 		Short: "Drive a running OpenIMI on this machine like officials would, and measure it",
 		Long: `Drive a running OpenIMI over its HTTP API and print what it measured. Only
 addresses on this machine are accepted; every run is bounded in count and time
-and stops by itself. The lifecycle, floor and timers scenarios need the demo
+and stops by itself. The lifecycle, floor, timers and pages scenarios need the demo
 data (openimi seed --demo); search wants the large directory
 (openimi seed --demo --authorities 100000). TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 DATABASE_URL and OPENIMI_DAY are read as the API and worker read them.
 Figures and command lines: docs/BENCHMARKS.md.`,
 	}
-	cmd.AddCommand(loadLifecycleCommand(), loadFloorCommand(), loadSearchCommand(), loadTimersCommand())
+	cmd.AddCommand(loadLifecycleCommand(), loadFloorCommand(), loadSearchCommand(), loadTimersCommand(), loadPagesCommand())
 	return cmd
 }
 
@@ -197,5 +197,39 @@ this command: three days of it must exceed the time to open the requests.`,
 	cmd.Flags().IntVar(&opts.Requests, "requests", 2000, "how many requests to open")
 	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", 20, "officials opening requests at once")
 	cmd.Flags().DurationVar(&opts.MaxBurst, "max-burst", 10*time.Minute, "the longest wait for the reminders")
+	return cmd
+}
+
+func loadPagesCommand() *cobra.Command {
+	var f loadFlags
+	opts := load.PagesOptions{}
+	cmd := &cobra.Command{
+		Use:   "pages",
+		Short: "Sign officials in through the sign-in page and have them load their incoming box and a request page",
+		Long: `Create requests through the JSON API so that each demo handler has some in the
+incoming box, then sign each virtual official in through the sign-in page (its
+CSRF token and session cookie, as a browser does) and have them load, round
+after round, their incoming box (/requests?box=incoming) and the page of one
+request it lists. Prints p50/p95/p99 per page as the client saw it and as the
+server timed it (the pages' Server-Timing header), against the goal of a p95
+under 50 ms of server time.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, log, err := system.LoadConfig()
+			if err != nil {
+				return err
+			}
+			opts.BaseURL, opts.Limits, opts.Countries, opts.Log = f.url, f.limits, f.countries, log
+			report, err := load.Pages(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			return report.Write(cmd.OutOrStdout())
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().Lookup("count").Usage = "how many rounds (incoming box + request page) to start at most"
+	cmd.Flags().Lookup("duration").Usage = "how long to start new rounds"
+	cmd.Flags().IntVar(&opts.PerOfficial, "per-official", 5, "requests created first in each demo handler's incoming box")
 	return cmd
 }
