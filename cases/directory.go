@@ -456,6 +456,9 @@ type SearchAuthoritiesInput struct {
 	Lang       string `form:"lang" binding:"omitempty,len=2,lowercase"`
 	Page       *int   `form:"page" binding:"omitempty,min=1,max=10000"`
 	PageSize   *int   `form:"page_size" binding:"omitempty,min=1,max=100"`
+	// NamesOnly is for a list to choose from (the pages' forward picker):
+	// the results carry no areas or competences. Not a query parameter.
+	NamesOnly bool `form:"-" json:"-"`
 }
 
 // AuthoritySearchResult is one page of authorities found, in the reader's
@@ -496,7 +499,7 @@ func (s *Service) SearchAuthorities(ctx context.Context, c Caller, in SearchAuth
 	}
 	found, total, err := s.store.SearchAuthorities(ctx, models.AuthoritySearch{
 		Words: in.Q, Country: in.Country, Area: in.Area, Competence: in.Competence,
-		Level: models.Level(in.Level), Region: in.Region, Page: page, PageSize: pageSize,
+		Level: models.Level(in.Level), Region: in.Region, Page: page, PageSize: pageSize, NamesOnly: in.NamesOnly,
 	})
 	if err != nil {
 		return AuthoritySearchResult{}, err

@@ -27,6 +27,10 @@ type AuthoritySearch struct {
 	Region     string
 	Page       int
 	PageSize   int
+	// NamesOnly leaves the results' areas and competences unread: a list
+	// to choose an authority from shows its name and region alone, and
+	// reading a hundred authorities' areas would cost more than the search.
+	NamesOnly bool
 }
 
 // SearchExactMatches bounds the work of one search, so that a word found in
@@ -185,7 +189,7 @@ func (s *Store) SearchAuthorities(ctx context.Context, q AuthoritySearch) ([]Aut
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		found, err = authoritiesInOrder(tx, ids)
+		found, err = authoritiesInOrder(tx, ids, !q.NamesOnly)
 		return err
 	}, snapshot)
 	if err != nil {
@@ -341,13 +345,15 @@ var authorityColumns = []string{"id", "kind", "country_code", "region", "level",
 	"designation", "description", "street", "postal_code", "city", "functional_mailbox", "phone", "status",
 	"scope_area", "status_reason", "created_at", "updated_at"}
 
-// authoritiesInOrder loads authorities with their areas, in the order of
-// ids.
-func authoritiesInOrder(db *gorm.DB, ids []uuid.UUID) ([]Authority, error) {
+// authoritiesInOrder loads authorities, with their areas when withAreas,
+// in the order of ids.
+func authoritiesInOrder(db *gorm.DB, ids []uuid.UUID, withAreas bool) ([]Authority, error) {
 	var loaded []Authority
-	err := db.Model(&Authority{}).Select(authorityColumns).
-		Preload("Areas", func(db *gorm.DB) *gorm.DB { return db.Order("area_code") }).
-		Where("id IN ?", ids).Find(&loaded).Error
+	q := db.Model(&Authority{}).Select(authorityColumns)
+	if withAreas {
+		q = q.Preload("Areas", func(db *gorm.DB) *gorm.DB { return db.Order("area_code") })
+	}
+	err := q.Where("id IN ?", ids).Find(&loaded).Error
 	if err != nil {
 		return nil, fmt.Errorf("load search results: %w", err)
 	}

@@ -112,6 +112,37 @@ func TestSearch_FiltersWithoutWordsListByName(t *testing.T) {
 	}
 }
 
+func TestSearch_NamesOnlyFindsTheSameAuthoritiesWithoutReadingTheirAreas(t *testing.T) {
+	ctx := context.Background()
+	store, _ := seedDirectory(t, 300)
+	q := models.AuthoritySearch{Country: "DE", Page: 1, PageSize: 50}
+	full, total, err := store.SearchAuthorities(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.NamesOnly = true
+	names, namesTotal, err := store.SearchAuthorities(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full) == 0 || len(names) != len(full) || namesTotal != total {
+		t.Fatalf("names only: %d of %d, full: %d of %d", len(names), namesTotal, len(full), total)
+	}
+	withAreas := 0
+	for i := range full {
+		if names[i].ID != full[i].ID || names[i].OfficialName != full[i].OfficialName || names[i].Region != full[i].Region {
+			t.Fatalf("result %d differs: %q / %q", i, names[i].OfficialName, full[i].OfficialName)
+		}
+		if len(names[i].Areas) != 0 {
+			t.Fatalf("names only read %q's areas", names[i].OfficialName)
+		}
+		withAreas += min(len(full[i].Areas), 1)
+	}
+	if withAreas == 0 {
+		t.Fatal("the full search read no areas either: the test proves nothing")
+	}
+}
+
 // A letter Go knows and PostgreSQL's parser does not (U+31350, Unicode 15)
 // makes a term with no word in it: the search finds nothing, as a word
 // nobody uses would, instead of failing on an empty tsquery.

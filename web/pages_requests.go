@@ -240,7 +240,7 @@ func (h *Handler) forwardOptions(r *http.Request, c cases.Caller, view cases.Req
 	}
 	size := 100
 	found, err := h.cases.SearchAuthorities(r.Context(), c, cases.SearchAuthoritiesInput{
-		Country: c.Principal.Body.Country, Area: view.Area, Lang: lang, PageSize: &size,
+		Country: c.Principal.Body.Country, Area: view.Area, Lang: lang, PageSize: &size, NamesOnly: true,
 	})
 	if err != nil {
 		h.log.WarnContext(r.Context(), "list the authorities to forward to", "err", err)
