@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
 	"github.com/openimi/openimi/internal/password"
 	"github.com/openimi/openimi/models"
 	"github.com/openimi/openimi/system/testenv"
@@ -52,6 +55,55 @@ func (a apiClient) must(method, path, token string, body any, want int) map[stri
 		a.t.Fatalf("%s %s: %d %v, want %d", method, path, status, out, want)
 	}
 	return out
+}
+
+// login signs an official of officialIn in and returns the bearer token.
+func (a apiClient) login(email string) string {
+	a.t.Helper()
+	return a.must(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": "crash test password"}, http.StatusOK)["token"].(string)
+}
+
+// sendRequests drafts and sends n requests to the responding authority,
+// and returns their ids.
+func (a apiClient) sendRequests(token string, responding uuid.UUID, n int) []string {
+	a.t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		d := a.must(http.MethodPost, "/api/v1/requests", token, map[string]any{
+			"area": "services", "responding_authority": responding.String(), "subject": fmt.Sprintf("Request %d", i),
+			"subject_lang": "en", "questions": []string{"legally-established"},
+			"needed_by": time.Now().UTC().AddDate(0, 0, 60).Format("2006-01-02"),
+		}, http.StatusCreated)
+		ids[i] = d["id"].(string)
+		a.must(http.MethodPost, "/api/v1/requests/"+ids[i]+"/send", token, nil, http.StatusOK)
+	}
+	return ids
+}
+
+// assertNothingTwice checks, after a fault, that no timeline event was
+// recorded twice and that the relay holds exactly the mails of the outbox.
+func assertNothingTwice(t *testing.T, db *gorm.DB, mail testenv.Mail) {
+	t.Helper()
+	var duplicateEvents int64
+	db.Raw(`SELECT count(*) FROM (SELECT request_id, kind, details::text AS details FROM request_events
+		GROUP BY 1, 2, 3 HAVING count(*) > 1) d`).Scan(&duplicateEvents)
+	if duplicateEvents != 0 {
+		t.Errorf("%d events recorded twice", duplicateEvents)
+	}
+	var perRecipient []struct {
+		Recipient string
+		N         int
+	}
+	db.Raw("SELECT recipient, count(*) AS n FROM mail_outbox GROUP BY recipient").Scan(&perRecipient)
+	if len(perRecipient) == 0 {
+		t.Error("no mail was queued for the lifecycles")
+	}
+	for _, r := range perRecipient {
+		got := mail.WaitForMessages(t, r.Recipient, r.N, 30*time.Second)
+		if len(got) != r.N {
+			t.Errorf("%s received %d mails, the outbox holds %d", r.Recipient, len(got), r.N)
+		}
+	}
 }
 
 // officialIn creates an active authority in the services area with one
@@ -108,21 +160,9 @@ func TestWorker_KilledMidLifecycleAndRestartedCompletesEveryRequestOnce(t *testi
 	worker := start(t, workerEnv(), "worker")
 	api := apiClient{t: t, base: "http://" + apiAddr}
 	waitFor(t, apiProc, api.base+"/readyz", http.StatusOK).Body.Close()
-	login := func(email string) string {
-		return api.must(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": "crash test password"}, http.StatusOK)["token"].(string)
-	}
-	requesterToken, responderToken := login(requesterEmail), login(responderEmail)
+	requesterToken, responderToken := api.login(requesterEmail), api.login(responderEmail)
 
-	ids := make([]string, 4)
-	for i := range ids {
-		d := api.must(http.MethodPost, "/api/v1/requests", requesterToken, map[string]any{
-			"area": "services", "responding_authority": responderAuthority.String(), "subject": fmt.Sprintf("Request %d", i),
-			"subject_lang": "en", "questions": []string{"legally-established"},
-			"needed_by": time.Now().UTC().AddDate(0, 0, 60).Format("2006-01-02"),
-		}, http.StatusCreated)
-		ids[i] = d["id"].(string)
-		api.must(http.MethodPost, "/api/v1/requests/"+ids[i]+"/send", requesterToken, nil, http.StatusOK)
-	}
+	ids := api.sendRequests(requesterToken, responderAuthority, 4)
 	answer := map[string]any{"answers": []map[string]string{{"question": "legally-established", "value": "yes"}}}
 	api.must(http.MethodPost, "/api/v1/requests/"+ids[0]+"/accept", responderToken, nil, http.StatusOK)
 	api.must(http.MethodPost, "/api/v1/requests/"+ids[1]+"/accept", responderToken, nil, http.StatusOK)
@@ -176,23 +216,7 @@ func TestWorker_KilledMidLifecycleAndRestartedCompletesEveryRequestOnce(t *testi
 	}
 
 	// Nothing happened twice: no event, no mail.
-	var duplicateEvents int64
-	db.Raw(`SELECT count(*) FROM (SELECT request_id, kind, details::text AS details FROM request_events
-		GROUP BY 1, 2, 3 HAVING count(*) > 1) d`).Scan(&duplicateEvents)
-	if duplicateEvents != 0 {
-		t.Errorf("%d events recorded twice", duplicateEvents)
-	}
-	var perRecipient []struct {
-		Recipient string
-		N         int
-	}
-	db.Raw("SELECT recipient, count(*) AS n FROM mail_outbox GROUP BY recipient").Scan(&perRecipient)
-	for _, r := range perRecipient {
-		got := mail.WaitForMessages(t, r.Recipient, r.N, 30*time.Second)
-		if len(got) != r.N {
-			t.Errorf("%s received %d mails, the outbox holds %d", r.Recipient, len(got), r.N)
-		}
-	}
+	assertNothingTwice(t, db, mail)
 	restarted.stop(t, syscall.SIGTERM)
 	apiProc.stop(t, syscall.SIGTERM)
 }

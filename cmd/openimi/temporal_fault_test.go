@@ -3,7 +3,6 @@ package main_test
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -122,23 +121,11 @@ func TestTemporalServer_KilledMidLifecycleAndRestartedCompletesEveryRequestOnce(
 	worker := start(t, env, "worker")
 	api := apiClient{t: t, base: "http://" + apiAddr}
 	waitFor(t, apiProc, api.base+"/readyz", http.StatusOK).Body.Close()
-	login := func(email string) string {
-		return api.must(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": "crash test password"}, http.StatusOK)["token"].(string)
-	}
-	requesterToken, responderToken := login(requesterEmail), login(responderEmail)
+	requesterToken, responderToken := api.login(requesterEmail), api.login(responderEmail)
 
 	// Every request is sent with update-with-start, which a server without
 	// it refuses: the first thing this topology must prove.
-	ids := make([]string, 3)
-	for i := range ids {
-		d := api.must(http.MethodPost, "/api/v1/requests", requesterToken, map[string]any{
-			"area": "services", "responding_authority": responder.AuthorityID.String(), "subject": fmt.Sprintf("Request %d", i),
-			"subject_lang": "en", "questions": []string{"legally-established"},
-			"needed_by": time.Now().UTC().AddDate(0, 0, 60).Format("2006-01-02"),
-		}, http.StatusCreated)
-		ids[i] = d["id"].(string)
-		api.must(http.MethodPost, "/api/v1/requests/"+ids[i]+"/send", requesterToken, nil, http.StatusOK)
-	}
+	ids := api.sendRequests(requesterToken, *responder.AuthorityID, 3)
 	answer := map[string]any{"answers": []map[string]string{{"question": "legally-established", "value": "yes"}}}
 	api.must(http.MethodPost, "/api/v1/requests/"+ids[0]+"/accept", responderToken, nil, http.StatusOK)
 	api.must(http.MethodPost, "/api/v1/requests/"+ids[0]+"/answer", responderToken, answer, http.StatusOK)
@@ -168,26 +155,7 @@ func TestTemporalServer_KilledMidLifecycleAndRestartedCompletesEveryRequestOnce(
 		}
 	}
 
-	var duplicateEvents int64
-	db.Raw(`SELECT count(*) FROM (SELECT request_id, kind, details::text AS details FROM request_events
-		GROUP BY 1, 2, 3 HAVING count(*) > 1) d`).Scan(&duplicateEvents)
-	if duplicateEvents != 0 {
-		t.Errorf("%d events recorded twice", duplicateEvents)
-	}
-	var perRecipient []struct {
-		Recipient string
-		N         int
-	}
-	db.Raw("SELECT recipient, count(*) AS n FROM mail_outbox GROUP BY recipient").Scan(&perRecipient)
-	if len(perRecipient) == 0 {
-		t.Error("no mail was queued for the lifecycles")
-	}
-	for _, r := range perRecipient {
-		got := mail.WaitForMessages(t, r.Recipient, r.N, 30*time.Second)
-		if len(got) != r.N {
-			t.Errorf("%s received %d mails, the outbox holds %d", r.Recipient, len(got), r.N)
-		}
-	}
+	assertNothingTwice(t, db, mail)
 	worker.stop(t, syscall.SIGTERM)
 	apiProc.stop(t, syscall.SIGTERM)
 	if t.Failed() {
