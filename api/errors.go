@@ -44,36 +44,6 @@ func recovered(c *gin.Context, _ any) {
 		gin.H{"request_id": requestIDOf(c)})
 }
 
-// statusOf is the HTTP status of each kind of use-case failure; false for
-// a kind this build does not know.
-func statusOf(k cases.Kind) (int, bool) {
-	switch k {
-	case cases.Invalid:
-		return http.StatusUnprocessableEntity, true
-	case cases.Malformed:
-		return http.StatusBadRequest, true
-	case cases.Unauthenticated:
-		return http.StatusUnauthorized, true
-	case cases.Forbidden:
-		return http.StatusForbidden, true
-	case cases.NotFound:
-		return http.StatusNotFound, true
-	case cases.Conflict:
-		return http.StatusConflict, true
-	case cases.Gone:
-		return http.StatusGone, true
-	case cases.TooLarge:
-		return http.StatusRequestEntityTooLarge, true
-	case cases.TooMany:
-		return http.StatusTooManyRequests, true
-	case cases.Unavailable:
-		return http.StatusServiceUnavailable, true
-	case cases.Unsupported:
-		return http.StatusUnsupportedMediaType, true
-	}
-	return 0, false
-}
-
 // fail answers a use case's error: its kind's status and the error shape
 // for a *cases.Error, a logged 500 for anything else.
 func (h *handlers) fail(c *gin.Context, err error) {
@@ -82,8 +52,8 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		h.internalError(c, err)
 		return
 	}
-	status, known := statusOf(e.Kind)
-	if !known {
+	status := e.Kind.HTTPStatus()
+	if status == http.StatusInternalServerError {
 		h.internalError(c, err)
 		return
 	}

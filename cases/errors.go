@@ -3,6 +3,7 @@ package cases
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -39,6 +40,37 @@ const (
 	// Unsupported: content of a type not accepted (a file's).
 	Unsupported
 )
+
+// HTTPStatus is the status both HTTP adapters, the JSON API and the
+// pages, answer a failure of this kind with; 500 for a kind this build
+// does not know.
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case Invalid:
+		return http.StatusUnprocessableEntity
+	case Malformed:
+		return http.StatusBadRequest
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case Forbidden:
+		return http.StatusForbidden
+	case NotFound:
+		return http.StatusNotFound
+	case Conflict:
+		return http.StatusConflict
+	case Gone:
+		return http.StatusGone
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case TooMany:
+		return http.StatusTooManyRequests
+	case Unavailable:
+		return http.StatusServiceUnavailable
+	case Unsupported:
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusInternalServerError
+}
 
 // FieldError names one field of the input that failed validation, in the
 // spelling the caller used (the JSON name, which is also the form field's).

@@ -77,3 +77,20 @@ func TestValidator_AnEmbeddedStructsFieldsAreNamedAsTheCallerSendsThem(t *testin
 		t.Fatalf("Check = %+v, want text and body.text", err)
 	}
 }
+
+func TestKind_EveryKindHasItsOwnHTTPStatusAndAnUnknownOneIs500(t *testing.T) {
+	seen := map[int]Kind{}
+	for k := Invalid; k <= Unsupported; k++ {
+		status := k.HTTPStatus()
+		if status < 400 || status == 500 {
+			t.Errorf("kind %d answers %d", k, status)
+		}
+		if other, dup := seen[status]; dup {
+			t.Errorf("kinds %d and %d both answer %d", other, k, status)
+		}
+		seen[status] = k
+	}
+	if got := Kind(0).HTTPStatus(); got != 500 {
+		t.Errorf("an unknown kind answers %d, want 500", got)
+	}
+}

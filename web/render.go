@@ -271,7 +271,7 @@ func (h *Handler) useCaseError(p *Page, err error) (int, bool) {
 		return http.StatusUnprocessableEntity, true
 	default:
 		p.Problem = h.problem(p.Lang, e)
-		return statusOf(e.Kind), true
+		return e.Kind.HTTPStatus(), true
 	}
 }
 
@@ -317,31 +317,6 @@ func kindName(k cases.Kind) string {
 	}
 }
 
-func statusOf(k cases.Kind) int {
-	switch k {
-	case cases.Invalid:
-		return http.StatusUnprocessableEntity
-	case cases.Malformed:
-		return http.StatusBadRequest
-	case cases.Unauthenticated:
-		return http.StatusUnauthorized
-	case cases.Forbidden:
-		return http.StatusForbidden
-	case cases.NotFound:
-		return http.StatusNotFound
-	case cases.Conflict:
-		return http.StatusConflict
-	case cases.Gone:
-		return http.StatusGone
-	case cases.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case cases.TooMany:
-		return http.StatusTooManyRequests
-	default:
-		return http.StatusServiceUnavailable
-	}
-}
-
 // fail answers a request whose use case failed outside of a form: a
 // refusal as its own page, anything else as a 500 with the cause logged.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -355,7 +330,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
 	switch {
 	case e != nil:
-		status = statusOf(e.Kind)
+		status = e.Kind.HTTPStatus()
 		p.Problem = h.problem(p.Lang, e)
 		if e.Kind == cases.NotFound {
 			p.TitleKey = "error.not_found.title"
